@@ -1,0 +1,359 @@
+/**
+ * The policy evaluator. Per direction, a pod's traffic is decided tier by tier, as the Kubernetes
+ * network-policy API specifies:
+ *
+ * 1. AdminNetworkPolicies whose subject selects the pod, highest precedence (lowest priority number) first,
+ *    rules in order: the first rule that matches a (peer, protocol, port) decides Allow, Deny or Pass.
+ * 2. What no admin rule decided, and what was passed, goes to NetworkPolicies: if any selects the pod in this
+ *    direction the pod is isolated and only what some NetworkPolicy allows gets through (they only add allows).
+ * 3. If no NetworkPolicy isolates the pod, the BaselineAdminNetworkPolicy's first matching rule decides.
+ * 4. Whatever is still undecided is allowed.
+ *
+ * A connection is allowed only if the source's egress AND the destination's ingress allow it. Addresses
+ * outside the cluster have no policies of their own. As in the netpol-analyzer, ipBlocks and `networks`
+ * select only addresses outside the cluster, never pods.
+ */
+import type { IpFamily, IpRange } from './ipset';
+import type { AdminPolicyInfo, Inventory, NetworkPolicyInfo, PolicyRef } from './model';
+import { ConnectionSet } from './ports';
+import { compilePorts, selectPeerList, selectPeers, selects, type CompiledRule, type PeerId, type Selection } from './rules';
+import { matchesSelector } from './selectors';
+import { buildUniverse, type PodClass, type Universe } from './universe';
+
+/** Traffic direction, seen from the pod whose policies are evaluated. */
+export type Direction = 'ingress' | 'egress';
+
+/** Why (part of) a connection is allowed or denied in one direction. */
+export type VerdictSource =
+  /** A rule of a policy: a NetworkPolicy rule (`ingress[0]`), or an admin rule by name. */
+  | { readonly kind: 'rule'; readonly policy: PolicyRef; readonly rule: string; readonly action: 'Allow' | 'Deny' | 'Pass' }
+  /** NetworkPolicies select the pod in this direction and none of their rules allows this. */
+  | { readonly kind: 'isolated'; readonly policies: readonly PolicyRef[] }
+  /** No NetworkPolicy selects the pod in this direction and no admin rule decided: allowed by default. */
+  | { readonly kind: 'non-isolated' }
+  /** The endpoint is an address outside the cluster: it has no policies of its own. */
+  | { readonly kind: 'external' };
+
+/** A part of a direction's verdict and its source. */
+export interface VerdictPart {
+  readonly source: VerdictSource;
+  readonly conns: ConnectionSet;
+}
+
+/** The verdict of one direction, with the policies behind each part of it. */
+export interface DirectionVerdict {
+  readonly allowed: ConnectionSet;
+  readonly allowedBy: readonly VerdictPart[];
+  readonly deniedBy: readonly VerdictPart[];
+}
+
+/** An endpoint of a connection: a pod class, or an external atom of the direction it is used in. */
+export type Endpoint =
+  | { readonly kind: 'class'; readonly id: number }
+  /** Index into `universe.sourceAtoms`: only as a source. */
+  | { readonly kind: 'source-atom'; readonly id: number }
+  /** Index into `universe.destinationAtoms`: only as a destination. */
+  | { readonly kind: 'destination-atom'; readonly id: number };
+
+/** A connection's full verdict: allowed is egress ∩ ingress. */
+export interface ConnectionVerdict {
+  readonly allowed: ConnectionSet;
+  readonly egress: DirectionVerdict;
+  readonly ingress: DirectionVerdict;
+}
+
+/** Options of an analysis. */
+export interface EngineOptions {
+  /** Address families of the external universe; both by default. */
+  readonly ipFamilies?: readonly IpFamily[];
+}
+
+/** The policies that apply to a pod in one direction, in evaluation order. */
+interface Row {
+  readonly admin: readonly CompiledRule[];
+  readonly isolatedBy: readonly PolicyRef[];
+  readonly networkPolicy: readonly CompiledRule[];
+  readonly baseline: readonly CompiledRule[];
+  /** Fast path: nothing applies, everything is allowed. */
+  readonly open: boolean;
+  readonly usesNamedPorts: boolean;
+  readonly touchedClasses: ReadonlySet<number>;
+  readonly touchedAtoms: ReadonlySet<number>;
+}
+
+const GENERIC_CLASS: PeerId = { kind: 'class', id: -1 };
+const GENERIC_ATOM: PeerId = { kind: 'atom', id: -1 };
+const EXTERNAL: DirectionVerdict = { allowed: ConnectionSet.all, allowedBy: [{ source: { kind: 'external' }, conns: ConnectionSet.all }], deniedBy: [] };
+
+function mergeTouched(rules: readonly CompiledRule[], pick: (s: Selection) => ReadonlySet<number>): Set<number> {
+  const out = new Set<number>();
+  for (const r of rules) for (const id of pick(r.selection)) out.add(id);
+  return out;
+}
+
+/**
+ * Evaluates one direction of a row for one peer. `destination` resolves named ports (the peer for egress, the
+ * row's pod for ingress). With `explain` false only `allowed` is meaningful; the lists stay empty.
+ */
+function evaluate(row: Row, peer: PeerId, destination: PodClass | undefined, explain: boolean): DirectionVerdict {
+  if (row.open) return { allowed: ConnectionSet.all, allowedBy: explain ? [{ source: { kind: 'non-isolated' }, conns: ConnectionSet.all }] : [], deniedBy: [] };
+  const allowedBy: VerdictPart[] = [];
+  const deniedBy: VerdictPart[] = [];
+  let allowed = ConnectionSet.none;
+  let decided = ConnectionSet.none;
+  let passed = ConnectionSet.none;
+  for (const rule of row.admin) {
+    if (!selects(rule.selection, peer)) continue;
+    const fresh = rule.connsFor(destination).subtract(decided);
+    if (fresh.isEmpty()) continue;
+    decided = decided.union(fresh);
+    if (rule.action === 'Allow') allowed = allowed.union(fresh);
+    else if (rule.action === 'Pass') passed = passed.union(fresh);
+    // A Pass is neither: it hands the traffic to the next tier, whose verdict is recorded there.
+    if (explain && rule.action !== 'Pass') (rule.action === 'Deny' ? deniedBy : allowedBy).push({ source: { kind: 'rule', policy: rule.policy, rule: rule.rule, action: rule.action }, conns: fresh });
+    if (decided.isAll()) break;
+  }
+  const open = ConnectionSet.all.subtract(decided).union(passed);
+  if (open.isEmpty()) return { allowed, allowedBy, deniedBy };
+
+  if (row.isolatedBy.length > 0) {
+    let byPolicies = ConnectionSet.none;
+    for (const rule of row.networkPolicy) {
+      if (!selects(rule.selection, peer)) continue;
+      const conns = rule.connsFor(destination).intersect(open);
+      if (conns.isEmpty()) continue;
+      byPolicies = byPolicies.union(conns);
+      if (explain) allowedBy.push({ source: { kind: 'rule', policy: rule.policy, rule: rule.rule, action: 'Allow' }, conns });
+    }
+    allowed = allowed.union(byPolicies);
+    const rest = open.subtract(byPolicies);
+    if (explain && !rest.isEmpty()) deniedBy.push({ source: { kind: 'isolated', policies: row.isolatedBy }, conns: rest });
+    return { allowed, allowedBy, deniedBy };
+  }
+
+  let baselineDecided = ConnectionSet.none;
+  for (const rule of row.baseline) {
+    if (!selects(rule.selection, peer)) continue;
+    const fresh = rule.connsFor(destination).intersect(open).subtract(baselineDecided);
+    if (fresh.isEmpty()) continue;
+    baselineDecided = baselineDecided.union(fresh);
+    if (rule.action === 'Allow') allowed = allowed.union(fresh);
+    if (explain) (rule.action === 'Deny' ? deniedBy : allowedBy).push({ source: { kind: 'rule', policy: rule.policy, rule: rule.rule, action: rule.action }, conns: fresh });
+  }
+  const rest = open.subtract(baselineDecided);
+  if (!rest.isEmpty()) {
+    allowed = allowed.union(rest);
+    if (explain) allowedBy.push({ source: { kind: 'non-isolated' }, conns: rest });
+  }
+  return { allowed, allowedBy, deniedBy };
+}
+
+/**
+ * A row's verdicts for every peer, computed lazily. Peers that no rule of the row selects specifically share
+ * one verdict, so a row costs work proportional to the peers its rules name, not to the cluster.
+ */
+class RowVector {
+  private readonly cache = new Map<number, ConnectionSet>();
+  private readonly atomCache = new Map<number, ConnectionSet>();
+  private readonly classDefaults = new Map<string, ConnectionSet>();
+  private atomDefault: ConnectionSet | undefined;
+
+  constructor(
+    private readonly row: Row,
+    /** The pod whose ingress this is; undefined for egress (the destination is then the peer). */
+    private readonly owner: PodClass | undefined,
+    private readonly classes: readonly PodClass[],
+  ) {}
+
+  forClass(id: number): ConnectionSet {
+    if (this.row.open) return ConnectionSet.all;
+    const hit = this.cache.get(id);
+    if (hit) return hit;
+    const peerClass = this.classes[id];
+    const destination = this.owner ?? peerClass;
+    if (!this.row.touchedClasses.has(id)) {
+      const key = this.owner === undefined && this.row.usesNamedPorts ? peerClass.portsKey : '';
+      let d = this.classDefaults.get(key);
+      if (!d) {
+        d = evaluate(this.row, GENERIC_CLASS, destination, false).allowed;
+        this.classDefaults.set(key, d);
+      }
+      return d;
+    }
+    const v = evaluate(this.row, { kind: 'class', id }, destination, false).allowed;
+    this.cache.set(id, v);
+    return v;
+  }
+
+  forAtom(id: number): ConnectionSet {
+    if (this.row.open) return ConnectionSet.all;
+    if (!this.row.touchedAtoms.has(id)) {
+      if (!this.atomDefault) this.atomDefault = evaluate(this.row, GENERIC_ATOM, this.owner, false).allowed;
+      return this.atomDefault;
+    }
+    let v = this.atomCache.get(id);
+    if (!v) {
+      v = evaluate(this.row, { kind: 'atom', id }, this.owner, false).allowed;
+      this.atomCache.set(id, v);
+    }
+    return v;
+  }
+}
+
+interface CompiledNetworkPolicy {
+  readonly info: NetworkPolicyInfo;
+  readonly ingress?: readonly CompiledRule[];
+  readonly egress?: readonly CompiledRule[];
+}
+
+interface CompiledAdminPolicy {
+  readonly info: AdminPolicyInfo;
+  readonly ingress: readonly CompiledRule[];
+  readonly egress: readonly CompiledRule[];
+}
+
+function compileNetworkPolicy(np: NetworkPolicyInfo, universe: Universe): CompiledNetworkPolicy {
+  const compile = (direction: Direction): CompiledRule[] | undefined => {
+    const d = np[direction];
+    if (!d) return undefined;
+    const atoms = direction === 'ingress' ? universe.sourceAtoms : universe.destinationAtoms;
+    return d.rules.map((r) => ({ policy: np.ref, rule: `${direction}[${r.index}]`, action: 'Allow', selection: selectPeers(r.peers, universe, atoms), ...compilePorts(r.ports) }));
+  };
+  return { info: np, ingress: compile('ingress'), egress: compile('egress') };
+}
+
+function compileAdminPolicy(p: AdminPolicyInfo, universe: Universe): CompiledAdminPolicy {
+  const compile = (direction: Direction): CompiledRule[] => {
+    const atoms = direction === 'ingress' ? universe.sourceAtoms : universe.destinationAtoms;
+    return p[direction].map((r) => ({ policy: p.ref, rule: r.name, action: r.action, selection: selectPeerList(r.peers, universe, atoms), ...compilePorts(r.ports) }));
+  };
+  return { info: p, ingress: compile('ingress'), egress: compile('egress') };
+}
+
+function adminSubjectSelects(p: AdminPolicyInfo, c: PodClass): boolean {
+  const s = p.subject;
+  if (!matchesSelector(s.namespaces, c.namespace.labels)) return false;
+  return s.kind === 'namespaces' || matchesSelector(s.pods, c.labels);
+}
+
+/**
+ * A compiled inventory, ready to answer "what may flow from A to B". Build it once per inventory; every query
+ * is then a few map lookups.
+ */
+export class PolicyEngine {
+  readonly universe: Universe;
+  private readonly netpolsByNamespace = new Map<string, CompiledNetworkPolicy[]>();
+  private readonly admin: CompiledAdminPolicy[];
+  private readonly baseline: CompiledAdminPolicy | undefined;
+  private readonly rows: Record<Direction, Row[]> = { ingress: [], egress: [] };
+  private readonly egressVectors: RowVector[] = [];
+  private readonly ingressVectors: RowVector[] = [];
+
+  constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
+    this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6']);
+    for (const np of inventory.networkPolicies) {
+      const list = this.netpolsByNamespace.get(np.namespace) ?? [];
+      list.push(compileNetworkPolicy(np, this.universe));
+      this.netpolsByNamespace.set(np.namespace, list);
+    }
+    this.admin = inventory.adminNetworkPolicies.map((p) => compileAdminPolicy(p, this.universe));
+    this.baseline = inventory.baselineAdminNetworkPolicy && compileAdminPolicy(inventory.baselineAdminNetworkPolicy, this.universe);
+    this.buildRows();
+  }
+
+  /** Assigns every class its row per direction; classes selected by the same policies share a row. */
+  private buildRows(): void {
+    const shared: Record<Direction, Map<string, Row>> = { ingress: new Map(), egress: new Map() };
+    const vectorsByKey = new Map<string, RowVector>();
+    for (const c of this.universe.classes) {
+      for (const direction of ['ingress', 'egress'] as const) {
+        const admin = this.admin.filter((p) => p[direction].length > 0 && adminSubjectSelects(p.info, c));
+        const netpols = (this.netpolsByNamespace.get(c.namespace.name) ?? []).filter((p) => p[direction] && matchesSelector(p.info.podSelector, c.labels));
+        const baseline = this.baseline && this.baseline[direction].length > 0 && adminSubjectSelects(this.baseline.info, c) ? this.baseline : undefined;
+        const key = [admin.map((p) => p.info.ref.name).join(','), netpols.map((p) => p.info.ref.name).join(','), baseline ? 'b' : ''].join('|');
+        let row = shared[direction].get(key);
+        if (!row) {
+          const adminRules = admin.flatMap((p) => p[direction]);
+          const npRules = netpols.flatMap((p) => p[direction] ?? []);
+          const baselineRules = baseline ? baseline[direction] : [];
+          const all = [...adminRules, ...npRules, ...baselineRules];
+          row = {
+            admin: adminRules,
+            isolatedBy: netpols.map((p) => p.info.ref),
+            networkPolicy: npRules,
+            baseline: baselineRules,
+            open: adminRules.length === 0 && netpols.length === 0 && baselineRules.length === 0,
+            usesNamedPorts: all.some((r) => r.usesNamedPorts),
+            touchedClasses: mergeTouched(all, (s) => s.classes),
+            touchedAtoms: mergeTouched(all, (s) => s.atoms),
+          };
+          shared[direction].set(key, row);
+        }
+        this.rows[direction][c.id] = row;
+        // An ingress row's named ports resolve through its own pod, so its vector is per port list too.
+        const vectorKey = `${direction}\u0000${key}\u0000${direction === 'ingress' && row.usesNamedPorts ? c.portsKey : ''}`;
+        let vector = vectorsByKey.get(vectorKey);
+        if (!vector) {
+          vector = new RowVector(row, direction === 'ingress' ? c : undefined, this.universe.classes);
+          vectorsByKey.set(vectorKey, vector);
+        }
+        (direction === 'ingress' ? this.ingressVectors : this.egressVectors)[c.id] = vector;
+      }
+    }
+  }
+
+  /** The connections allowed from `src` to `dst` (egress of the source ∩ ingress of the destination). */
+  allowed(src: Endpoint, dst: Endpoint): ConnectionSet {
+    if (src.kind === 'class') {
+      if (dst.kind === 'class') {
+        const e = this.egressVectors[src.id].forClass(dst.id);
+        if (e.isEmpty()) return e;
+        return e.intersect(this.ingressVectors[dst.id].forClass(src.id));
+      }
+      if (dst.kind === 'destination-atom') return this.egressVectors[src.id].forAtom(dst.id);
+    } else if (src.kind === 'source-atom' && dst.kind === 'class') {
+      return this.ingressVectors[dst.id].forAtom(src.id);
+    }
+    throw new Error(`no connection between ${src.kind} and ${dst.kind} endpoints: one end must be a pod`);
+  }
+
+  /** The verdict of a connection with the policies behind each part: slower than `allowed`, for reports. */
+  explain(src: Endpoint, dst: Endpoint): ConnectionVerdict {
+    const destination = dst.kind === 'class' ? this.universe.classes[dst.id] : undefined;
+    let egress: DirectionVerdict = EXTERNAL;
+    let ingress: DirectionVerdict = EXTERNAL;
+    if (src.kind === 'class') {
+      const peer: PeerId = dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id };
+      egress = evaluate(this.rows.egress[src.id], peer, destination, true);
+    }
+    if (dst.kind === 'class') {
+      const peer: PeerId = src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id };
+      ingress = evaluate(this.rows.ingress[dst.id], peer, destination, true);
+    }
+    if (src.kind !== 'class' && dst.kind !== 'class') throw new Error('no connection between two external endpoints: one end must be a pod');
+    return { allowed: egress.allowed.intersect(ingress.allowed), egress, ingress };
+  }
+
+  /**
+   * The policies that apply to a pod class in one direction, in evaluation order (admin, network, baseline).
+   * An empty list means the direction is non-isolated: everything is allowed.
+   */
+  policiesFor(classId: number, direction: Direction): PolicyRef[] {
+    const row = this.rows[direction][classId];
+    const seen = new Map<string, PolicyRef>();
+    for (const r of row.admin) seen.set(JSON.stringify(r.policy), r.policy);
+    for (const p of row.isolatedBy) seen.set(JSON.stringify(p), p);
+    for (const r of row.baseline) seen.set(JSON.stringify(r.policy), r.policy);
+    return [...seen.values()];
+  }
+
+  /** True when NetworkPolicies select the class in this direction (they then deny what they do not allow). */
+  isolated(classId: number, direction: Direction): boolean {
+    return this.rows[direction][classId].isolatedBy.length > 0;
+  }
+
+  /** The source atoms (external sources) and destination atoms (external destinations). */
+  atoms(role: 'source' | 'destination'): readonly IpRange[] {
+    return role === 'source' ? this.universe.sourceAtoms : this.universe.destinationAtoms;
+  }
+}
