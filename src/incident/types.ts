@@ -188,3 +188,9 @@ export interface Incident extends IncidentSpec {
   /** Path of the declaring file, relative to the project root. */
   readonly file: string;
 }
+
+/**
+ * Label that single-pod isolation selects; its value is the incident id. Applying it to the live pod is an
+ * explicit, logged step (the runbook's `kubectl label` command, or `airlock label`).
+ */
+export const QUARANTINE_LABEL = 'airlock.dev/quarantine';
