@@ -1,0 +1,53 @@
+/** `airlock list [--json]`: the incidents, their status and what they contain. */
+import { Command } from 'commander';
+import { loadProject } from '../../project/load-project';
+import type { Action } from '../../incident/types';
+import { output, projectRoot } from '../context';
+
+function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'isolatePod':
+      return `isolate ${a.namespace}/${a.pod}`;
+    case 'isolateWorkload':
+      return `isolate ${a.namespace}/${Object.entries(a.selector).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    case 'quarantineNamespace':
+      return `quarantine ns/${a.namespace}`;
+    case 'restrictEgress':
+      return `restrict egress ${a.namespace}/${a.pod ?? Object.entries(a.selector).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    case 'blockImages':
+      return `block ${a.images.length} image${a.images.length === 1 ? '' : 's'}`;
+  }
+}
+
+/** A plain-text table with columns padded to their widest cell. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+}
+
+/** The `list` command. */
+export function listCommand(): Command {
+  return new Command('list')
+    .description('list incidents with their status, severity and actions')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }, command: Command) => {
+      const { incidents } = loadProject(projectRoot(command));
+      const rows = incidents.map((i) => ({
+        id: i.id,
+        status: i.status,
+        severity: i.severity,
+        title: i.title,
+        owner: i.owner,
+        openedAt: i.openedAt,
+        expiresAt: i.expiresAt ?? null,
+        ticket: i.ticket ?? null,
+        file: i.file,
+        actions: i.actions.map(describeAction),
+      }));
+      output(opts.json, rows, () =>
+        rows.length === 0
+          ? 'no incidents (create one with `airlock new <ID>`)\n'
+          : table([['ID', 'STATUS', 'SEVERITY', 'EXPIRES', 'TITLE', 'ACTIONS'], ...rows.map((r) => [r.id, r.status, r.severity, r.expiresAt ?? '-', r.title, r.actions.join('; ')])]),
+      );
+    });
+}

@@ -1,0 +1,95 @@
+/** `airlock new <ID> ...`: writes a readable, valid `incidents/<ID>.ts` (never overwriting one). */
+import { Command } from 'commander';
+import { UsageError } from '../../errors';
+import type { NewIncident, PodTarget, WorkloadTarget } from '../../incident/generate-incident';
+import { DNS_PROFILES, SEVERITIES, type DnsProfile, type Severity } from '../../incident/types';
+import { createIncident, resolvePlaybook } from '../../project/create-incident';
+import { output, projectRoot } from '../context';
+
+interface NewOptions {
+  readonly isolate: string[];
+  readonly isolateWorkload: string[];
+  readonly quarantineNamespace: string[];
+  readonly blockImage: string[];
+  readonly playbook?: string;
+  readonly title?: string;
+  readonly severity: string;
+  readonly dns?: string;
+  readonly owner?: string;
+  readonly ticket?: string;
+  readonly expiresAt?: string;
+  readonly openedAt?: string;
+  readonly reason?: string;
+  readonly json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function parsePod(value: string): PodTarget {
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(value);
+  if (!m) throw new UsageError(`--isolate "${value}" is not NAMESPACE/POD, e.g. payments/checkout-7d9f8c-x2x4k`);
+  return { namespace: m[1], pod: m[2] };
+}
+
+function parseWorkload(value: string): WorkloadTarget {
+  const colon = value.indexOf(':');
+  const hint = 'NAMESPACE:key=value[,key=value], e.g. payments:app=checkout';
+  if (colon <= 0) throw new UsageError(`--isolate-workload "${value}" is not ${hint}`);
+  const selector: Record<string, string> = {};
+  for (const pair of value.slice(colon + 1).split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--isolate-workload "${value}": "${pair}" is not key=value (${hint})`);
+    selector[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return { namespace: value.slice(0, colon), selector };
+}
+
+/** The `new` command. */
+export function newCommand(): Command {
+  return new Command('new')
+    .description('write a new incident declaration incidents/<ID>.ts (validated; never overwrites)')
+    .argument('<ID>', 'incident id, e.g. INC-2026-0142 (letters, digits, "-")')
+    .option('--isolate <NS/POD>', 'isolate one pod (repeatable)', collect, [])
+    .option('--isolate-workload <NS:key=value,...>', 'isolate every pod with these labels (repeatable)', collect, [])
+    .option('--quarantine-namespace <NS>', 'default-deny a whole namespace (repeatable)', collect, [])
+    .option('--block-image <REF>', 'block an image at admission; repo@sha256:… is strongest (repeatable)', collect, [])
+    .option('--playbook <NAME>', 'apply a playbook from policies/playbooks.ts to every pod and workload target')
+    .option('--title <TEXT>', 'one-line title (default: derived from the targets)')
+    .option('--severity <LEVEL>', `${SEVERITIES.join(' | ')}`, 'high')
+    .option('--dns <PROFILE>', `DNS kept by isolated pods: ${DNS_PROFILES.join(' | ')} (default: the settings' profile)`)
+    .option('--owner <WHO>', 'person or team that owns the response (default: $USER)')
+    .option('--ticket <REF>', 'ticket or case reference')
+    .option('--expires-at <TIMESTAMP>', 'when the containment should be lifted (ISO 8601)')
+    .option('--opened-at <TIMESTAMP>', 'when the incident was opened (ISO 8601; default: now)')
+    .option('--reason <TEXT>', 'why the images are blocked (default: the title)')
+    .option('--json', 'print the created incident as JSON')
+    .action((id: string, opts: NewOptions, command: Command) => {
+      if (!(SEVERITIES as readonly string[]).includes(opts.severity)) throw new UsageError(`--severity is "${opts.severity}"; accepted: ${SEVERITIES.join(', ')}`);
+      if (opts.dns !== undefined && !(DNS_PROFILES as readonly string[]).includes(opts.dns)) throw new UsageError(`--dns is "${opts.dns}"; accepted: ${DNS_PROFILES.join(', ')}`);
+      const pods = opts.isolate.map(parsePod);
+      const workloads = opts.isolateWorkload.map(parseWorkload);
+      if (pods.length + workloads.length + opts.quarantineNamespace.length + opts.blockImage.length === 0) {
+        throw new UsageError('an incident needs at least one action: --isolate, --isolate-workload, --quarantine-namespace or --block-image');
+      }
+      const root = projectRoot(command);
+      const targets = [...pods.map((p) => `${p.namespace}/${p.pod}`), ...workloads.map((w) => w.namespace), ...opts.quarantineNamespace.map((n) => `ns/${n}`)];
+      const spec: NewIncident = {
+        id,
+        title: opts.title ?? `Containment of ${targets.join(', ') || opts.blockImage.join(', ')}`,
+        severity: opts.severity as Severity,
+        owner: opts.owner ?? process.env.USER ?? 'unknown',
+        openedAt: opts.openedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}),
+        ...(opts.ticket ? { ticket: opts.ticket } : {}),
+        ...(opts.dns ? { dns: opts.dns as DnsProfile } : {}),
+        ...(opts.reason ? { imageReason: opts.reason } : {}),
+        pods,
+        workloads,
+        namespaces: opts.quarantineNamespace,
+        images: opts.blockImage,
+      };
+      const playbook = opts.playbook ? resolvePlaybook(root, opts.playbook, spec) : undefined;
+      const incident = createIncident(root, playbook ? { ...spec, playbook: { name: opts.playbook!, blocksImage: playbook.blocksImage } } : spec);
+      output(opts.json, { id: incident.id, file: incident.file, actions: incident.actions }, () => `created ${incident.file}; review it, then \`airlock synth\` (or \`airlock propose ${incident.id}\`)\n`);
+    });
+}

@@ -1,0 +1,39 @@
+/** `airlock synth [--check] [--json]`: incidents → `dist/`, or the CI drift check. */
+import { Command } from 'commander';
+import { ExitCode } from '../../errors';
+import { synthProject } from '../../synth/synth-project';
+import { output, plural, projectRoot } from '../context';
+
+interface SynthOptions {
+  readonly check?: boolean;
+  readonly json?: boolean;
+}
+
+/** The `synth` command; resolves to its exit code. */
+export function synthCommand(setExit: (code: number) => void): Command {
+  return new Command('synth')
+    .description('validate every incident and synthesize the containment manifests into dist/')
+    .option('--check', `write nothing; exit ${ExitCode.drift} and list the files when dist/ differs from what would be synthesized (CI drift check)`)
+    .option('--json', 'print the result as JSON')
+    .action((opts: SynthOptions, command: Command) => {
+      const result = synthProject(projectRoot(command), { check: opts.check });
+      const { diff } = result;
+      const drift = opts.check && !result.clean;
+      output(
+        opts.json,
+        { check: Boolean(opts.check), clean: result.clean, activeIncidents: result.active, added: diff.added, changed: diff.changed, removed: diff.removed },
+        () => {
+          const lines = [...diff.added.map((f) => `  + ${f}`), ...diff.changed.map((f) => `  ~ ${f}`), ...diff.removed.map((f) => `  - ${f}`)];
+          if (opts.check) {
+            return result.clean
+              ? `dist/ is up to date (${plural(result.active, 'active incident')})\n`
+              : `dist/ differs from what the incidents synthesize to; run \`airlock synth\` and commit dist/:\n${lines.join('\n')}\n`;
+          }
+          return result.clean
+            ? `dist/ already up to date (${plural(result.active, 'active incident')})\n`
+            : `synthesized ${plural(result.active, 'active incident')} into dist/ (${plural(diff.folders.length, 'folder')} changed)\n${lines.join('\n')}\n`;
+        },
+      );
+      if (drift) setExit(ExitCode.drift);
+    });
+}

@@ -1,0 +1,84 @@
+/**
+ * The declaration API that `incidents/<ID>.ts` files and `policies/` playbooks use. The helpers only tag plain
+ * data with its action kind, so a declaration stays readable in a diff and is validated in one place
+ * (validate-incident.ts) whether it was written by hand, by `airlock new` or by the alert intake.
+ */
+import type {
+  AllowRule,
+  BlockImagesAction,
+  EgressAllow,
+  IncidentSpec,
+  IsolatePodAction,
+  IsolateWorkloadAction,
+  Labels,
+  NetworkActionOptions,
+  QuarantineNamespaceAction,
+  RestrictEgressAction,
+} from './types';
+
+/** Options of {@link isolate} for one pod. */
+export interface IsolatePodOptions extends NetworkActionOptions {
+  readonly namespace: string;
+  /** The suspect pod; it is selected by the label `airlock.dev/quarantine: <ID>`, which the runbook applies. */
+  readonly pod: string;
+  /** Traffic that stays allowed. @default none beyond the DNS profile */
+  readonly allow?: readonly AllowRule[];
+}
+
+/** Options of {@link isolate} for a workload (every pod carrying the labels). */
+export interface IsolateWorkloadOptions extends NetworkActionOptions {
+  readonly namespace: string;
+  /** Labels of the workload's pods; never empty. Catches every pod that carries them (see the plan's blast radius). */
+  readonly selector: Labels;
+  /** Traffic that stays allowed. @default none beyond the DNS profile */
+  readonly allow?: readonly AllowRule[];
+}
+
+/** The incident as declared: `id`, `title`, `severity`, `openedAt`, `owner` and `actions` are required. */
+export function defineIncident(spec: IncidentSpec): IncidentSpec {
+  return spec;
+}
+
+/** Cuts a pod (by name) or a workload (by labels) off the network, except DNS and the declared `allow` rules. */
+export function isolate(options: IsolatePodOptions): IsolatePodAction;
+export function isolate(options: IsolateWorkloadOptions): IsolateWorkloadAction;
+export function isolate(options: IsolatePodOptions | IsolateWorkloadOptions): IsolatePodAction | IsolateWorkloadAction {
+  return 'pod' in options ? { kind: 'isolatePod', ...options } : { kind: 'isolateWorkload', ...options };
+}
+
+/** Options of {@link quarantineNamespace}. */
+export interface QuarantineNamespaceOptions extends NetworkActionOptions {
+  readonly namespace: string;
+  /** Traffic that stays allowed. @default none beyond the DNS profile */
+  readonly allow?: readonly AllowRule[];
+}
+
+/** Default-deny for every pod in a namespace, except DNS and the declared `allow` rules. */
+export function quarantineNamespace(options: QuarantineNamespaceOptions): QuarantineNamespaceAction {
+  return { kind: 'quarantineNamespace', ...options };
+}
+
+/** Options of {@link restrictEgress}: a pod by name or pods by labels, and the egress that stays allowed. */
+export type RestrictEgressOptions = NetworkActionOptions & {
+  readonly namespace: string;
+  /** The only egress that stays allowed besides the DNS profile; `[]` cuts all other egress. */
+  readonly allow: readonly EgressAllow[];
+} & ({ readonly pod: string; readonly selector?: never } | { readonly selector: Labels; readonly pod?: never });
+
+/** An egress allow-list (exfiltration response); ingress is left as it is. */
+export function restrictEgress(options: RestrictEgressOptions): RestrictEgressAction {
+  return { kind: 'restrictEgress', ...options } as RestrictEgressAction;
+}
+
+/** Options of {@link blockImages}. */
+export interface BlockImagesOptions {
+  /** `repo@sha256:…` (strongest), `repo:tag` or `repo` (any tag or digest); tags and repositories are flagged as weaker. */
+  readonly images: readonly string[];
+  /** Shown in the admission denial message. */
+  readonly reason: string;
+}
+
+/** Keeps images out of the cluster at admission (Pods, workload templates and `kubectl debug`). */
+export function blockImages(options: BlockImagesOptions): BlockImagesAction {
+  return { kind: 'blockImages', ...options };
+}

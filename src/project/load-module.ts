@@ -1,0 +1,61 @@
+/**
+ * Loads a TypeScript declaration file (an incident, settings, guardrails) and returns its default export, or
+ * a Problem naming the file and line: a syntax error or an exception thrown while the file runs is the
+ * responder's input error, not Airlock's crash, so it never surfaces as a stack trace.
+ */
+import * as path from 'node:path';
+import type { Problem } from '../errors';
+
+/** Registers the TypeScript loader once (the CLI runs as plain Node; tests already run under tsx). */
+let registered = false;
+function ensureTypeScriptLoader(): void {
+  if (registered) return;
+  registered = true;
+  if (require.extensions['.ts']) return;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  (require('tsx/cjs/api') as { register: () => void }).register();
+}
+
+/** The default export, or the problem that prevented reading it. */
+export type ModuleResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem };
+
+/**
+ * Requires `absolute` and returns its exports. `relative` is how the file is named in messages. `fresh` drops
+ * it from the require cache first (a long-running process re-reading edited files).
+ */
+export function loadModuleExports(absolute: string, relative: string, options: { fresh?: boolean } = {}): ModuleResult {
+  ensureTypeScriptLoader();
+  if (options.fresh) delete require.cache[absolute];
+  try {
+    return { ok: true, value: require(absolute) as unknown };
+  } catch (e) {
+    return { ok: false, problem: problemFromError(e, absolute, relative) };
+  }
+}
+
+/** Like {@link loadModuleExports}, but returns the default export, which declaration files must have. */
+export function loadDefaultExport(absolute: string, relative: string, options: { fresh?: boolean } = {}): ModuleResult {
+  const loaded = loadModuleExports(absolute, relative, options);
+  if (!loaded.ok) return loaded;
+  const value = (loaded.value as { default?: unknown }).default;
+  if (value === undefined) {
+    return { ok: false, problem: { file: relative, field: '', message: 'has no default export', hint: 'export default defineIncident({ ... }) (or defineSettings / defineGuardrails in policies/)' } };
+  }
+  return { ok: true, value };
+}
+
+/** Turns an esbuild transform error or a runtime exception into a located Problem. */
+function problemFromError(error: unknown, absolute: string, relative: string): Problem {
+  const message = error instanceof Error ? error.message : String(error);
+  // esbuild: "Transform failed with 1 error:\n/abs/file.ts:3:9: ERROR: Unexpected ","
+  const syntax = /:(\d+):(\d+): ERROR: (.*)/.exec(message);
+  if (syntax) return { file: relative, field: '', line: Number(syntax[1]), column: Number(syntax[2]), message: `syntax error: ${syntax[3]}`, hint: 'valid TypeScript' };
+  // A runtime error: locate the first stack frame inside the declaration file.
+  const stack = error instanceof Error ? error.stack ?? '' : '';
+  const escaped = absolute.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
+  const located = frame ? { line: Number(frame[1]), column: Number(frame[2]) } : {};
+  const notFound = /Cannot find module '([^']+)'/.exec(message);
+  if (notFound) return { file: relative, field: '', ...located, message: `imports "${notFound[1]}", which does not exist`, hint: `a module path relative to ${path.dirname(relative)}/, e.g. "../src" or "../policies/playbooks"` };
+  return { file: relative, field: '', ...located, message: `failed while loading: ${message.split('\n')[0]}` };
+}

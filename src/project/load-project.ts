@@ -1,0 +1,84 @@
+/**
+ * Reads a project: `policies/settings.ts`, `policies/guardrails.ts` and every `incidents/<ID>.ts`, validated
+ * together so all problems of all files are reported at once, before anything is written.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ValidationError, type Problem } from '../errors';
+import { validateIncident } from '../incident/validate-incident';
+import type { Incident } from '../incident/types';
+import { resolveGuardrails, resolveSettings, type Guardrails, type Settings } from '../settings/settings';
+import { validateGuardrails, validateSettings } from '../settings/validate-settings';
+import { loadDefaultExport } from './load-module';
+
+/** Where a project keeps its declarations (the top-level layout is fixed by DESIGN.md). */
+export const INCIDENTS_DIR = 'incidents';
+export const POLICIES_DIR = 'policies';
+export const SETTINGS_FILE = 'policies/settings.ts';
+export const GUARDRAILS_FILE = 'policies/guardrails.ts';
+
+/** A project's validated declarations. */
+export interface Project {
+  /** Absolute project root. */
+  readonly root: string;
+  readonly settings: Settings;
+  readonly guardrails: Guardrails;
+  /** Every incident, active and lifted, ordered by id. */
+  readonly incidents: readonly Incident[];
+}
+
+/** Options of {@link loadProject}. */
+export interface LoadProjectOptions {
+  /** Re-read files even if this process loaded them before (the long-running intake server). @default false */
+  readonly fresh?: boolean;
+}
+
+function loadOptional(root: string, relative: string, fresh: boolean, problems: Problem[]): unknown {
+  const absolute = path.join(root, relative);
+  if (!fs.existsSync(absolute)) return undefined;
+  const result = loadDefaultExport(absolute, relative, { fresh });
+  if (!result.ok) problems.push(result.problem);
+  return result.ok ? result.value : undefined;
+}
+
+/** The incident files, sorted: `incidents/*.ts`. */
+export function incidentFiles(root: string): string[] {
+  const dir = path.join(root, INCIDENTS_DIR);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort()
+    .map((f) => `${INCIDENTS_DIR}/${f}`);
+}
+
+/** Loads and validates the whole project; throws one ValidationError listing every problem. */
+export function loadProject(root: string, options: LoadProjectOptions = {}): Project {
+  const fresh = options.fresh ?? false;
+  const problems: Problem[] = [];
+  const settingsRaw = loadOptional(root, SETTINGS_FILE, fresh, problems);
+  const guardrailsRaw = loadOptional(root, GUARDRAILS_FILE, fresh, problems);
+  problems.push(...validateSettings(settingsRaw, SETTINGS_FILE), ...validateGuardrails(guardrailsRaw, GUARDRAILS_FILE));
+  const settings = resolveSettings(settingsRaw as never);
+  const guardrails = resolveGuardrails(guardrailsRaw as never);
+
+  const incidents: Incident[] = [];
+  const bySlug = new Map<string, string>();
+  for (const file of incidentFiles(root)) {
+    const loaded = loadDefaultExport(path.join(root, file), file, { fresh });
+    if (!loaded.ok) {
+      problems.push(loaded.problem);
+      continue;
+    }
+    const result = validateIncident(loaded.value, { file, guardrails });
+    problems.push(...result.problems);
+    if (!result.incident) continue;
+    const other = bySlug.get(result.incident.slug);
+    if (other) problems.push({ file, field: 'id', message: `"${result.incident.id}" is also the id of ${other} (ids are compared case-insensitively)`, hint: 'a unique incident id' });
+    else bySlug.set(result.incident.slug, file);
+    incidents.push(result.incident);
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  incidents.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  return { root, settings, guardrails, incidents };
+}

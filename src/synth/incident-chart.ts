@@ -1,0 +1,32 @@
+/**
+ * One chart per active incident: its network policies, its image blocklist and nothing shared with another
+ * incident, so two incident pull requests never touch the same file.
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { blocklistConfigMap } from '../admission/blocklist-configmap';
+import type { Incident } from '../incident/types';
+import type { Settings } from '../settings/settings';
+import { incidentAnnotations, incidentLabels } from './metadata';
+import { IsolationPolicy } from './isolation-policy';
+
+/** Props of {@link IncidentChart}. */
+export interface IncidentChartProps {
+  /** A validated, active incident. */
+  readonly incident: Incident;
+  readonly settings: Settings;
+}
+
+/** The Kubernetes objects of one incident. */
+export class IncidentChart extends Chart {
+  constructor(scope: Construct, props: IncidentChartProps) {
+    const { incident, settings } = props;
+    // Chart labels go on every object's metadata only; selectors are written by the constructs themselves.
+    super(scope, incident.slug, { labels: incidentLabels(incident), disableResourceNameHashes: true });
+    incident.actions.forEach((action, index) => {
+      if (action.kind !== 'blockImages') new IsolationPolicy(this, `action-${index}`, { incident, action, index, settings });
+    });
+    const blocklist = blocklistConfigMap({ incident, annotations: incidentAnnotations(incident) });
+    if (blocklist) new ApiObject(this, 'blocklist', blocklist);
+  }
+}

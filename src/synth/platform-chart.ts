@@ -1,0 +1,42 @@
+/**
+ * The platform folder (`dist/_platform/`): objects written once and shared by every incident — the admission
+ * policy that reads each incident's blocklist ConfigMap. Incidents never edit it; they add their own ConfigMap.
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { kyvernoClusterPolicy } from '../admission/kyverno';
+import type { Manifest } from '../admission/manifest';
+import { admissionPlatformObjects, paramNamespaceObject } from '../admission/policy';
+import { validatingWebhookConfiguration } from '../admission/webhook-configuration';
+import type { Guardrails, Settings } from '../settings/settings';
+
+/** Folder of the platform objects under `dist/`; the underscore keeps it apart from any incident id. */
+export const PLATFORM_DIR = '_platform';
+
+/** Props of {@link PlatformChart}. */
+export interface PlatformChartProps {
+  readonly settings: Settings;
+  readonly guardrails: Guardrails;
+}
+
+/** The admission objects of the configured mode. */
+export function platformObjects(settings: Settings, guardrails: Guardrails): Manifest[] {
+  const { admission } = settings;
+  const protectedNamespaces = guardrails.protectedNamespaces;
+  switch (admission.mode) {
+    case 'validatingadmissionpolicy':
+      return admissionPlatformObjects({ apiVersion: admission.apiVersion, validationActions: [admission.validationAction], protectedNamespaces });
+    case 'kyverno':
+      return [paramNamespaceObject(), kyvernoClusterPolicy({ failureAction: admission.validationAction === 'Deny' ? 'Enforce' : 'Audit', protectedNamespaces })];
+    case 'webhook':
+      return [paramNamespaceObject(), validatingWebhookConfiguration({ protectedNamespaces })];
+  }
+}
+
+/** The shared platform objects. */
+export class PlatformChart extends Chart {
+  constructor(scope: Construct, props: PlatformChartProps) {
+    super(scope, PLATFORM_DIR, { disableResourceNameHashes: true });
+    platformObjects(props.settings, props.guardrails).forEach((object, i) => new ApiObject(this, `object-${i}`, object));
+  }
+}
