@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { AirlockError } from './errors';
 import { synthProject } from './synth/synth-project';
 
-const root = path.resolve(__dirname, '..');
+// cdk8s runs the app from the project root (where cdk8s.yaml is).
+const root = process.cwd();
 try {
   synthProject(root, { outdir: path.resolve(process.env.CDK8S_OUTDIR ?? path.join(root, 'dist')) });
 } catch (e) {

@@ -1,0 +1,85 @@
+/** `airlock new` and `airlock list` end to end. */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { airlock, makeProject } from '../support/project';
+import { generateIncidentSource, tsString } from '../../src/incident/generate-incident';
+
+describe('airlock new', () => {
+  test('writes a readable incident that validates and synthesizes', () => {
+    const root = makeProject({ incidents: {} });
+    const result = airlock(root, [
+      'new', 'INC-5', '--isolate', 'payments/checkout-1', '--isolate-workload', 'web:app=frontend,tier=edge', '--quarantine-namespace', 'ci',
+      '--block-image', 'ghcr.io/acme/x@sha256:' + 'b'.repeat(64), '--severity', 'critical', '--owner', 'alice', '--opened-at', '2026-11-22T03:00:00Z', '--dns', 'none',
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    const text = fs.readFileSync(path.join(root, 'incidents/INC-5.ts'), 'utf8');
+    assert.match(text, /isolate\(\{ namespace: 'payments', pod: 'checkout-1', dns: 'none' \}\)/);
+    assert.match(text, /selector: \{ app: 'frontend', tier: 'edge' \}/);
+    assert.match(text, /quarantineNamespace\(\{ namespace: 'ci', dns: 'none' \}\)/);
+    assert.equal(airlock(root, ['synth']).status, 0);
+    assert.ok(fs.existsSync(path.join(root, 'dist/inc-5/networkpolicy-payments.airlock-inc-5-0-isolate-pod.yaml')));
+  });
+
+  test('applies a playbook to each target, passing the image to playbooks that block it', () => {
+    const root = makeProject({ incidents: {} });
+    const image = 'ghcr.io/acme/x@sha256:' + 'c'.repeat(64);
+    const result = airlock(root, ['new', 'INC-6', '--playbook', 'cryptominer', '--isolate', 'payments/checkout-1', '--block-image', image, '--opened-at', '2026-11-22T03:00:00Z']);
+    assert.equal(result.status, 0, result.stderr);
+    const text = fs.readFileSync(path.join(root, 'incidents/INC-6.ts'), 'utf8');
+    assert.match(text, /import \{ cryptominer \} from '\.\.\/policies\/playbooks';/);
+    assert.match(text, new RegExp(`\\.\\.\\.cryptominer\\(\\{ namespace: 'payments', pod: 'checkout-1', image: '${image.replace(/[.]/g, '\\.')}' \\}\\)`));
+    assert.doesNotMatch(text, /blockImages\(/);
+  });
+
+  test('refuses to overwrite an existing incident, whatever the case of its id', () => {
+    const root = makeProject({ incidents: {} });
+    assert.equal(airlock(root, ['new', 'INC-7', '--quarantine-namespace', 'a']).status, 0);
+    const before = fs.readFileSync(path.join(root, 'incidents/INC-7.ts'), 'utf8');
+    const result = airlock(root, ['new', 'inc-7', '--quarantine-namespace', 'b']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /already exists/);
+    assert.equal(fs.readFileSync(path.join(root, 'incidents/INC-7.ts'), 'utf8'), before);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'incidents')), ['INC-7.ts']);
+  });
+
+  test('refuses invalid targets with the field named and writes nothing', () => {
+    const root = makeProject({ incidents: {} });
+    const result = airlock(root, ['new', 'INC-8', '--isolate', 'kube-system/coredns-1']);
+    assert.equal(result.status, 3);
+    assert.match(result.stderr, /incidents\/INC-8\.ts actions\[0\]\.namespace: "kube-system" is a protected namespace/);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'incidents')), []);
+  });
+
+  test('refuses an unknown playbook, listing the known ones', () => {
+    const root = makeProject({ incidents: {} });
+    const result = airlock(root, ['new', 'INC-9', '--playbook', 'nuke', '--isolate', 'a/b']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /accepted: cryptominer, exfiltration, isolatePod/);
+  });
+
+  test('unknown flags are usage errors (exit 2)', () => {
+    assert.equal(airlock(makeProject({ incidents: {} }), ['new', 'INC-1', '--isolate-pod', 'a/b']).status, 2);
+  });
+});
+
+describe('generated source', () => {
+  test('string values are escaped literals: quotes and line breaks cannot inject code', () => {
+    const hostile = "x', actions: [] }); process.exit(1); ({ a: '\n";
+    const text = generateIncidentSource({ id: 'INC-1', title: hostile, severity: 'low', owner: 'o', openedAt: '2026-11-22T03:00:00Z', namespaces: ['a'] });
+    assert.match(text, new RegExp(`title: ${tsString(hostile).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')},`));
+    assert.equal(text.split('\n').filter((l) => l.includes('process.exit')).length, 1);
+    assert.doesNotMatch(text, /title: 'x', actions/);
+  });
+});
+
+describe('airlock list', () => {
+  test('lists every incident with status and actions, as JSON too', () => {
+    const result = airlock(makeProject(), ['list', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const rows = JSON.parse(result.stdout) as Array<{ id: string; status: string; actions: string[] }>;
+    assert.deepEqual(rows.map((r) => `${r.id} ${r.status}`), ['INC-2026-0101 lifted', 'INC-2026-0142 active', 'INC-2026-0143 active', 'INC-2026-0144 active']);
+    assert.deepEqual(rows[1].actions, ['isolate payments/checkout-7d9f8c-x2x4k', 'block 1 image']);
+  });
+});
