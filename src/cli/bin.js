@@ -2,6 +2,11 @@
 // The `airlock` executable: registers the TypeScript loader (incidents and policies are TypeScript), then runs the CLI.
 'use strict';
 require('tsx/cjs/api').register();
+// `airlock list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 require('./main.ts')
   .run(process.argv.slice(2))
   .then((code) => {

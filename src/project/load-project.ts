@@ -9,6 +9,7 @@ import { validateIncident } from '../incident/validate-incident';
 import type { Incident } from '../incident/types';
 import { resolveGuardrails, resolveSettings, type Guardrails, type Settings } from '../settings/settings';
 import { validateGuardrails, validateSettings } from '../settings/validate-settings';
+import { IncidentCache, sha256 } from './incident-cache';
 import { loadDefaultExport } from './load-module';
 
 /** Where a project keeps its declarations (the top-level layout is fixed by DESIGN.md). */
@@ -31,6 +32,21 @@ export interface Project {
 export interface LoadProjectOptions {
   /** Re-read files even if this process loaded them before (the long-running intake server). @default false */
   readonly fresh?: boolean;
+  /** Reuse validated incidents whose files did not change (see IncidentCache). @default none */
+  readonly cache?: IncidentCache;
+}
+
+/**
+ * Whether a loaded incident depends only on what the cache key covers (src/, policies/, node_modules/):
+ * an incident importing any other file is never cached.
+ */
+function onlyKnownDependencies(root: string, absolute: string): boolean {
+  const allowed = ['src', 'policies', 'node_modules'].map((d) => {
+    const p = path.join(root, d);
+    return `${fs.existsSync(p) ? fs.realpathSync(p) : p}${path.sep}`;
+  });
+  const children = require.cache[absolute]?.children ?? [];
+  return children.every((child) => allowed.some((prefix) => child.filename.startsWith(prefix)));
 }
 
 function loadOptional(root: string, relative: string, fresh: boolean, problems: Problem[]): unknown {
@@ -65,18 +81,25 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
   const incidents: Incident[] = [];
   const bySlug = new Map<string, string>();
   for (const file of incidentFiles(root)) {
-    const loaded = loadDefaultExport(path.join(root, file), file, { fresh });
-    if (!loaded.ok) {
-      problems.push(loaded.problem);
-      continue;
+    const absolute = path.join(root, file);
+    const hash = options.cache ? sha256(fs.readFileSync(absolute)) : '';
+    let incident = options.cache?.incident(file, hash);
+    if (!incident) {
+      const loaded = loadDefaultExport(absolute, file, { fresh });
+      if (!loaded.ok) {
+        problems.push(loaded.problem);
+        continue;
+      }
+      const result = validateIncident(loaded.value, { file, guardrails });
+      problems.push(...result.problems);
+      if (!result.incident) continue;
+      incident = result.incident;
+      if (options.cache && onlyKnownDependencies(root, absolute)) options.cache.setIncident(file, hash, incident);
     }
-    const result = validateIncident(loaded.value, { file, guardrails });
-    problems.push(...result.problems);
-    if (!result.incident) continue;
-    const other = bySlug.get(result.incident.slug);
-    if (other) problems.push({ file, field: 'id', message: `"${result.incident.id}" is also the id of ${other} (ids are compared case-insensitively)`, hint: 'a unique incident id' });
-    else bySlug.set(result.incident.slug, file);
-    incidents.push(result.incident);
+    const other = bySlug.get(incident.slug);
+    if (other) problems.push({ file, field: 'id', message: `"${incident.id}" is also the id of ${other} (ids are compared case-insensitively)`, hint: 'a unique incident id' });
+    else bySlug.set(incident.slug, file);
+    incidents.push(incident);
   }
   if (problems.length > 0) throw new ValidationError(problems);
   incidents.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));

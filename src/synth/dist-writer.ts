@@ -36,8 +36,11 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return listFolder(dir).flatMap((name) => (name.endsWith('/') ? filesUnder(path.join(dir, name), `${prefix}${name}`) : [`${prefix}${name}`]));
 }
 
-/** Compares the tree with what is on disk in `distDir`. */
-export function diffDist(distDir: string, tree: DistTree): DistDiff {
+/**
+ * Compares the tree with what is on disk in `distDir`. Folders in `unchanged` are known to be up to date
+ * (not rendered, not read); any other folder on disk that the tree lacks is to be removed.
+ */
+export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet<string> = new Set()): DistDiff {
   const label = path.basename(distDir);
   const added: string[] = [];
   const changed: string[] = [];
@@ -63,7 +66,7 @@ export function diffDist(distDir: string, tree: DistTree): DistDiff {
     }
   }
   for (const folder of onDisk) {
-    if (tree.has(folder)) continue;
+    if (tree.has(folder) || unchanged.has(folder)) continue;
     const entries = fs.statSync(path.join(distDir, folder)).isDirectory() ? filesUnder(path.join(distDir, folder)).map((f) => `${folder}/${f}`) : [folder];
     removed.push(...entries.map((f) => `${label}/${f}`));
     folders.add(folder);

@@ -3,6 +3,7 @@
  * validate the whole project first, render everything in memory, and only then touch `dist/`.
  */
 import * as path from 'node:path';
+import { IncidentCache } from '../project/incident-cache';
 import { loadProject, type Project } from '../project/load-project';
 import { diffDist, isClean, writeDist, type DistDiff } from './dist-writer';
 import { synthesize } from './synthesize';
@@ -16,6 +17,11 @@ export interface SynthProjectOptions {
   readonly check?: boolean;
   /** Output folder. @default `<root>/dist` */
   readonly outdir?: string;
+  /**
+   * Skip incidents whose file and `dist/` folder are unchanged since the last synth (IncidentCache). Never
+   * used with `check`, which always compares every byte. @default true
+   */
+  readonly cache?: boolean;
 }
 
 /** What a synthesis did (or, with `check`, would do). */
@@ -30,10 +36,19 @@ export interface SynthResult {
 
 /** Loads, validates, synthesizes and (unless `check`) writes. Throws ValidationError with nothing written. */
 export function synthProject(root: string, options: SynthProjectOptions = {}): SynthResult {
-  const project = loadProject(root);
-  const tree = synthesize(project);
+  const cache = options.cache === false || options.check ? undefined : IncidentCache.open(root);
+  const project = loadProject(root, { cache });
   const outdir = options.outdir ?? path.join(root, DIST_DIR);
-  const diff = diffDist(outdir, tree);
+  const active = project.incidents.filter((i) => i.status === 'active');
+  // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
+  const trusted = new Set(cache ? active.filter((i) => cache.folderUpToDate(i, outdir)).map((i) => i.slug) : []);
+  const tree = synthesize({ ...project, incidents: active.filter((i) => !trusted.has(i.slug)) });
+  const diff = diffDist(outdir, tree, trusted);
   if (!options.check) writeDist(outdir, tree, diff);
-  return { project, diff, clean: isClean(diff), active: project.incidents.filter((i) => i.status === 'active').length };
+  if (cache) {
+    for (const incident of active) if (!trusted.has(incident.slug)) cache.setFolder(incident, outdir);
+    cache.retain(new Set(project.incidents.map((i) => i.file)));
+    cache.save();
+  }
+  return { project, diff, clean: isClean(diff), active: active.length };
 }
