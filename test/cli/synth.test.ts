@@ -108,4 +108,26 @@ describe('airlock synth', () => {
     assert.equal(cdk8s.status, 0, cdk8s.stderr);
     assert.deepEqual(snapshotTree(path.join(root, 'dist')), expected);
   });
+
+  test('with a warm cache, a hand edit of a dist/ file is still found and undone', () => {
+    const root = makeProject();
+    assert.equal(airlock(root, ['synth']).status, 0);
+    assert.equal(airlock(root, ['synth']).status, 0);
+    const file = path.join(root, 'dist/inc-2026-0142/kustomization.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, original.replace('resources:', 'resources: # edited'));
+    const result = airlock(root, ['synth', '--json']);
+    assert.deepEqual(JSON.parse(result.stdout).changed, ['dist/inc-2026-0142/kustomization.yaml']);
+    assert.equal(fs.readFileSync(file, 'utf8'), original);
+  });
+
+  test('a settings change re-synthesizes incidents the cache already knew', () => {
+    const root = makeProject();
+    assert.equal(airlock(root, ['synth']).status, 0);
+    const settings = path.join(root, 'policies/settings.ts');
+    fs.writeFileSync(settings, fs.readFileSync(settings, 'utf8').replace("defaultProfile: 'cluster'", "defaultProfile: 'none'"));
+    const result = airlock(root, ['synth', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.ok(JSON.parse(result.stdout).changed.includes('dist/inc-2026-0143/networkpolicy-data.airlock-inc-2026-0143-0-restrict-egress.yaml'));
+  });
 });

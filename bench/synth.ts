@@ -1,0 +1,162 @@
+/**
+ * Synthesis benchmarks: N generated incidents (a mix of every network action kind and image blocks).
+ * - render + write from validated incidents, fresh dist/: the synthesis engine itself;
+ * - the same incidents in one plain cdk8s App with default output (App.synth, one file per chart), which
+ *   re-resolves the whole app per chart;
+ * - the real CLI end to end (`airlock synth` in its own process: TypeScript loading, validation, render, write),
+ *   cold (no Airlock cache), and incremental (one changed incident, warm cache).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { validateIncident } from '../src/incident/validate-incident';
+import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../src/incident/declare';
+import type { Action, Incident } from '../src/incident/types';
+import { DEFAULT_GUARDRAILS, resolveSettings } from '../src/settings/settings';
+import { IncidentChart } from '../src/synth/incident-chart';
+import { synthesize } from '../src/synth/synthesize';
+import { writeDist } from '../src/synth/dist-writer';
+
+const REPO = path.resolve(__dirname, '..');
+
+/** One scenario's figures. */
+export interface SynthBenchResult {
+  readonly scenario: string;
+  readonly medianMs: number;
+  readonly runs: number;
+  readonly target?: string;
+}
+
+function actionsFor(i: number): { source: string; actions: Action[] } {
+  switch (i % 4) {
+    case 0:
+      return { source: `isolate({ namespace: 'ns-${i % 50}', pod: 'app-${i}-7d9f8c-x2x4k' })`, actions: [isolate({ namespace: `ns-${i % 50}`, pod: `app-${i}-7d9f8c-x2x4k` })] };
+    case 1:
+      return {
+        source: `isolate({ namespace: 'ns-${i % 50}', selector: { app: 'app-${i}' }, allow: [{ direction: 'ingress', namespace: 'monitoring', ports: [{ port: 9090 }] }] })`,
+        actions: [isolate({ namespace: `ns-${i % 50}`, selector: { app: `app-${i}` }, allow: [{ direction: 'ingress', namespace: 'monitoring', ports: [{ port: 9090 }] }] })],
+      };
+    case 2:
+      return {
+        source: `restrictEgress({ namespace: 'ns-${i % 50}', selector: { app: 'app-${i}' }, allow: [{ cidr: '10.0.0.0/8', except: ['10.9.0.0/16'], ports: [{ port: 443 }] }] })`,
+        actions: [restrictEgress({ namespace: `ns-${i % 50}`, selector: { app: `app-${i}` }, allow: [{ cidr: '10.0.0.0/8', except: ['10.9.0.0/16'], ports: [{ port: 443 }] }] })],
+      };
+    default: {
+      const image = `ghcr.io/acme/app-${i}@sha256:${i.toString(16).padStart(64, '0')}`;
+      return {
+        source: `quarantineNamespace({ namespace: 'ns-${i}' }), blockImages({ images: ['${image}'], reason: 'bench' })`,
+        actions: [quarantineNamespace({ namespace: `ns-${i}` }), blockImages({ images: [image], reason: 'bench' })],
+      };
+    }
+  }
+}
+
+const idOf = (i: number): string => `INC-B-${String(i).padStart(5, '0')}`;
+
+function incidentSource(i: number, title = `Bench ${i}`): string {
+  return `import { blockImages, defineIncident, isolate, quarantineNamespace, restrictEgress } from '../src';
+export default defineIncident({ id: '${idOf(i)}', title: '${title}', severity: 'high', openedAt: '2026-11-22T03:12:00Z', owner: 'bench', actions: [${actionsFor(i).source}] });
+`;
+}
+
+/** N validated incidents, as `loadProject` would return them. */
+export function generateIncidents(n: number): Incident[] {
+  return Array.from({ length: n }, (_, i) => {
+    const result = validateIncident(
+      { id: idOf(i), title: `Bench ${i}`, severity: 'high', openedAt: '2026-11-22T03:12:00Z', owner: 'bench', actions: actionsFor(i).actions },
+      { file: `incidents/${idOf(i)}.ts`, guardrails: DEFAULT_GUARDRAILS },
+    );
+    if (!result.incident) throw new Error(JSON.stringify(result.problems));
+    return result.incident;
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function time(work: () => void): number {
+  const t0 = performance.now();
+  work();
+  return performance.now() - t0;
+}
+
+function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A project on disk with N incident files (src/ and node_modules/ linked from this repository). */
+function makeBenchProject(n: number): string {
+  const root = tempDir('airlock-bench-project-');
+  fs.symlinkSync(path.join(REPO, 'src'), path.join(root, 'src'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
+  fs.cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'incidents'));
+  for (let i = 0; i < n; i++) fs.writeFileSync(path.join(root, 'incidents', `${idOf(i)}.ts`), incidentSource(i));
+  return root;
+}
+
+function cli(root: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(REPO, 'src/cli/bin.js'), ...args], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`airlock ${args.join(' ')} failed: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+/** Runs the synthesis scenarios. `quick` skips the slow plain-cdk8s run at 5,000. */
+export async function benchSynth(options: { quick?: boolean } = {}): Promise<SynthBenchResult[]> {
+  const settings = resolveSettings();
+  const results: SynthBenchResult[] = [];
+  for (const n of [100, 1000, 5000]) {
+    const incidents = generateIncidents(n);
+    const runs = n === 5000 ? 3 : 5;
+    const times = Array.from({ length: runs }, () => {
+      const dir = tempDir('airlock-bench-dist-');
+      const t = time(() => writeDist(path.join(dir, 'dist'), synthesize({ settings, guardrails: DEFAULT_GUARDRAILS, incidents })));
+      fs.rmSync(dir, { recursive: true, force: true });
+      return t;
+    });
+    results.push({ scenario: `airlock render + write, ${n} incidents, fresh dist/`, medianMs: Math.round(median(times)), runs, ...(n === 5000 ? { target: '≤ 3,000 ms' } : {}) });
+
+    if (n === 5000 && options.quick) continue;
+    const plainRuns = n === 5000 ? 1 : 3;
+    const plain = Array.from({ length: plainRuns }, () => {
+      const dir = tempDir('airlock-bench-cdk8s-');
+      const t = time(() => {
+        const app = new App({ outdir: dir });
+        for (const incident of incidents) new IncidentChart(app, { incident, settings });
+        app.synth();
+      });
+      fs.rmSync(dir, { recursive: true, force: true });
+      return t;
+    });
+    results.push({ scenario: `plain cdk8s: one App, ${n} charts, App.synth() default output`, medianMs: Math.round(median(plain)), runs: plainRuns });
+  }
+
+  const root = makeBenchProject(5000);
+  try {
+    cli(root, ['synth']); // warms tsx's transform cache, as on a responder's machine after the first run
+    const cacheDir = path.join(REPO, 'node_modules', '.cache', 'airlock');
+    const cold = Array.from({ length: 3 }, () => {
+      fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+      return cli(root, ['synth']);
+    });
+    results.push({ scenario: '`airlock synth` CLI, 5,000 incident files, no dist/ and no Airlock cache (process start, TypeScript load, validate, render, write)', medianMs: Math.round(median(cold)), runs: 3 });
+    const incremental = Array.from({ length: 5 }, (_, k) => {
+      fs.writeFileSync(path.join(root, 'incidents', `${idOf(7)}.ts`), incidentSource(7, `Bench 7 edit ${k}`));
+      return cli(root, ['synth']);
+    });
+    results.push({ scenario: '`airlock synth` CLI, one incident changed among 5,000 (process start included)', medianMs: Math.round(median(incremental)), runs: 5, target: '≤ 500 ms' });
+    const unchanged = Array.from({ length: 5 }, () => cli(root, ['synth']));
+    results.push({ scenario: '`airlock synth` CLI, nothing changed among 5,000', medianMs: Math.round(median(unchanged)), runs: 5 });
+    const check = Array.from({ length: 3 }, () => cli(root, ['synth', '--check']));
+    results.push({ scenario: '`airlock synth --check` CLI (CI drift check, never cached), 5,000 incidents', medianMs: Math.round(median(check)), runs: 3 });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return results;
+}
