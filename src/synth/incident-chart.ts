@@ -8,7 +8,7 @@ import { blocklistConfigMap } from '../admission/blocklist-configmap';
 import type { Incident } from '../incident/types';
 import type { Settings } from '../settings/settings';
 import { incidentAnnotations, incidentLabels } from './metadata';
-import { IsolationPolicy } from './isolation-policy';
+import { addNetworkAction } from './backends';
 
 /** Props of {@link IncidentChart}. */
 export interface IncidentChartProps {
@@ -24,7 +24,7 @@ export class IncidentChart extends Chart {
     // Chart labels go on every object's metadata only; selectors are written by the constructs themselves.
     super(scope, incident.slug, { labels: incidentLabels(incident), disableResourceNameHashes: true });
     incident.actions.forEach((action, index) => {
-      if (action.kind !== 'blockImages') new IsolationPolicy(this, `action-${index}`, { incident, action, index, settings });
+      if (action.kind !== 'blockImages') addNetworkAction(this, `action-${index}`, { incident, action, index, settings });
     });
     const blocklist = blocklistConfigMap({ incident, annotations: incidentAnnotations(incident) });
     if (blocklist) new ApiObject(this, 'blocklist', blocklist);
