@@ -4,9 +4,9 @@
  */
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
-import { connectionList, formatConnlistJson, formatConnlistText } from '../../analysis/connlist';
-import { PolicyEngine } from '../../analysis/engine';
-import { loadInventory } from '../../analysis/inventory';
+import type * as Connlist from '../../analysis/connlist';
+import type * as Engine from '../../analysis/engine';
+import type * as InventoryLoader from '../../analysis/inventory';
 
 interface AnalyzeOptions {
   readonly format: string;
@@ -37,6 +37,10 @@ export function analyzeCommand(): Command {
       if ((opts.focusWorkloadPeer || opts.focusDirection) && !opts.focusWorkload) {
         throw new UsageError('--focus-workload-peer and --focus-direction need --focus-workload');
       }
+      // Loaded on use, so other commands start fast.
+      const { connectionList, formatConnlistJson, formatConnlistText } = require('../../analysis/connlist') as typeof Connlist;
+      const { PolicyEngine } = require('../../analysis/engine') as typeof Engine;
+      const { loadInventory } = require('../../analysis/inventory') as typeof InventoryLoader;
       const inventory = loadInventory(paths);
       for (const note of inventory.notes) process.stderr.write(`note: ${note.file}: ${note.message}\n`);
       const entries = connectionList(new PolicyEngine(inventory), {

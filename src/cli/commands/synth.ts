@@ -1,7 +1,7 @@
 /** `airlock synth [--check] [--json]`: incidents → `dist/`, or the CI drift check. */
 import { Command } from 'commander';
 import { ExitCode } from '../../errors';
-import { synthProject } from '../../synth/synth-project';
+import type * as SynthProject from '../../synth/synth-project';
 import { output, plural, projectRoot } from '../context';
 
 interface SynthOptions {
@@ -16,6 +16,8 @@ export function synthCommand(setExit: (code: number) => void): Command {
     .option('--check', `write nothing; exit ${ExitCode.drift} and list the files when dist/ differs from what would be synthesized (CI drift check)`)
     .option('--json', 'print the result as JSON')
     .action((opts: SynthOptions, command: Command) => {
+      // Loaded on use: cdk8s and the charts are not needed to print --help or run other commands.
+      const { synthProject } = require('../../synth/synth-project') as typeof SynthProject;
       const result = synthProject(projectRoot(command), { check: opts.check });
       const { diff } = result;
       const drift = opts.check && !result.clean;

@@ -1,27 +1,47 @@
 /**
- * `airlock webhook serve`: the HTTPS admission webhook for clusters in webhook mode. Thin: the blocklists come
- * from the ConfigMaps in `dist/` (src/webhook/blocklist-source), decisions from src/webhook/review.
+ * `airlock webhook serve` and `airlock webhook sync-blocklists`: the two containers of the webhook-mode
+ * Deployment (src/admission/webhook-deployment). Thin: blocklists come from src/webhook/blocklist-source and
+ * its watcher, decisions from src/webhook/review, the ConfigMap snapshot from src/webhook/configmap-sync.
  *
- * Runs until SIGTERM or SIGINT (then drains open connections); SIGHUP re-reads `dist/` (a reload that fails
- * keeps the blocklists it had and says why).
+ * `serve` runs until SIGTERM or SIGINT (then fails readiness and drains open connections). It reloads the
+ * blocklists when their directory changes, on SIGHUP, and every `--resync` seconds; a reload that fails keeps
+ * the blocklists it had and says why. It also reloads the TLS key and certificate when their directory
+ * changes (cert-manager renews them in place) or on SIGHUP.
  */
 import * as fs from 'node:fs';
-import { Command } from 'commander';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
 import { UsageError } from '../../errors';
-import { loadBlocklists } from '../../webhook/blocklist-source';
-import { startWebhookServer, type WebhookDecision } from '../../webhook/server';
+import { serveWebhook } from '../../webhook/serve';
+import type { WebhookDecision } from '../../webhook/server';
+import { ConfigMapSync, inClusterApiConfig, SERVICE_ACCOUNT_DIR, type KubeApiConfig } from '../../webhook/configmap-sync';
 import type { Blocklist } from '../../admission/blocklist';
+import { BLOCKLIST_LABEL, BLOCKLIST_LABEL_VALUE, DEFAULT_PARAM_NAMESPACE } from '../../admission/manifest';
 
 interface ServeOptions {
   readonly port: string;
   readonly host: string;
   readonly tlsCert: string;
   readonly tlsKey: string;
-  readonly dist: string;
+  readonly blocklist: string;
+  readonly dist?: string;
+  readonly requireSnapshot?: boolean;
+  readonly resync: string;
+  readonly shutdownDelay: string;
   readonly json?: boolean;
 }
 
-function readPem(file: string, flag: string): Buffer {
+interface SyncOptions {
+  readonly dir: string;
+  readonly namespace?: string;
+  readonly selector: string;
+  readonly apiServer?: string;
+  readonly caFile?: string;
+  readonly tokenFile?: string;
+  readonly json?: boolean;
+}
+
+function readFile(file: string, flag: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
@@ -35,61 +55,175 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseSeconds(value: string, flag: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} is "${value}"; accepted: whole seconds, 0 to turn it off`);
+  return Number(value);
+}
+
 function summary(blocklists: readonly Blocklist[]): string {
   const entries = blocklists.reduce((n, b) => n + b.digests.size + b.tags.size + b.repositories.size, 0);
   return `${entries} blocked image entr${entries === 1 ? 'y' : 'ies'} from ${blocklists.length} incident${blocklists.length === 1 ? '' : 's'}`;
 }
 
-/** The `webhook` command and its `serve` subcommand. Errors are thrown (AirlockError) for the CLI root to print once. */
+/** A line logger: JSON objects with `--json`, text otherwise. */
+function logger(json: boolean | undefined) {
+  return (event: string, fields: Record<string, unknown>, text: string): void => {
+    process.stdout.write(json ? `${JSON.stringify({ event, ...fields })}\n` : `${text}\n`);
+  };
+}
+
+/** Calls `onChange` (debounced) when anything in `dir` changes; for mounted Secrets, whose `..data` is swapped. */
+function watchDirectory(dir: string, onChange: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: fs.FSWatcher | undefined;
+  try {
+    watcher = fs.watch(dir, { persistent: false }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 200);
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    // No watch (no inotify): SIGHUP still reloads.
+  }
+  return () => {
+    clearTimeout(timer);
+    watcher?.close();
+  };
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const log = logger(opts.json);
+  const port = parsePort(opts.port);
+  const resync = parseSeconds(opts.resync, '--resync');
+  const shutdownDelay = parseSeconds(opts.shutdownDelay, '--shutdown-delay');
+  const dir = opts.dist ?? opts.blocklist;
+  const cert = readFile(opts.tlsCert, '--tls-cert');
+  const key = readFile(opts.tlsKey, '--tls-key');
+  const onDecision = (d: WebhookDecision): void => {
+    if (opts.json) log('decision', { ...d }, '');
+    else if (!d.allowed) log('decision', {}, `denied ${d.uid}: ${d.message}`);
+  };
+  const running = await serveWebhook({
+    key,
+    cert,
+    port,
+    host: opts.host,
+    onDecision,
+    blocklistDir: dir,
+    resyncIntervalMs: resync * 1000,
+    requireSnapshot: opts.requireSnapshot ?? false,
+  });
+  const { server, watcher } = running;
+  const initial = watcher.blocklists;
+  log(
+    'listening',
+    { url: server.url, ready: server.ready, incidents: initial?.map((b) => b.incident) ?? null },
+    initial ? `listening on ${server.url} with ${summary(initial)} (${dir})` : `listening on ${server.url}, not ready: waiting for ${dir}/..data`,
+  );
+  watcher.on('reloaded', (r) => {
+    if (r.changed || r.trigger === 'signal') log('reloaded', { trigger: r.trigger, changed: r.changed, incidents: r.blocklists.map((b) => b.incident) }, `reloaded (${r.trigger}): ${summary(r.blocklists)}`);
+  });
+  watcher.on('reload-failed', (f) => log('reload-failed', { trigger: f.trigger, error: f.error.message }, `reload failed (${f.trigger}), keeping the previous blocklists: ${f.error.message}`));
+  watcher.on('waiting', (w) => log('waiting', { trigger: w.trigger }, `not ready: waiting for ${dir}/..data`));
+
+  const reloadTls = (trigger: string): void => {
+    try {
+      server.setCertificate(fs.readFileSync(opts.tlsKey), fs.readFileSync(opts.tlsCert));
+      log('tls-reloaded', { trigger }, `TLS key and certificate reloaded (${trigger})`);
+    } catch (e) {
+      log('tls-reload-failed', { trigger, error: (e as Error).message }, `TLS reload failed (${trigger}), keeping the previous certificate: ${(e as Error).message}`);
+    }
+  };
+  const unwatchTls = watchDirectory(path.dirname(path.resolve(opts.tlsCert)), () => reloadTls('change'));
+  const onHup = (): void => {
+    void watcher.reload('signal');
+    reloadTls('signal');
+  };
+  const stop = (): void => {
+    log('stopping', { drainSeconds: shutdownDelay }, `stopping: not ready, draining for ${shutdownDelay} s`);
+    void running.close(shutdownDelay * 1000);
+  };
+  process.on('SIGHUP', onHup);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await server.closed;
+  } finally {
+    unwatchTls();
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+  log('stopped', {}, 'stopped');
+}
+
+function apiConfig(opts: SyncOptions): KubeApiConfig {
+  if (!opts.apiServer) {
+    try {
+      const config = inClusterApiConfig();
+      return { ...config, ...(opts.caFile ? { ca: readFile(opts.caFile, '--ca-file') } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}`);
+    }
+  }
+  if (!/^https:\/\//.test(opts.apiServer)) throw new UsageError(`--api-server is "${opts.apiServer}"; accepted: an https:// URL`);
+  return { server: opts.apiServer, ...(opts.caFile ? { ca: readFile(opts.caFile, '--ca-file') } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
+}
+
+async function syncBlocklists(opts: SyncOptions): Promise<void> {
+  const log = logger(opts.json);
+  let namespace = opts.namespace;
+  if (!namespace) {
+    try {
+      namespace = fs.readFileSync(path.join(SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim();
+    } catch {
+      namespace = DEFAULT_PARAM_NAMESPACE;
+    }
+  }
+  if (!fs.existsSync(opts.dir) || !fs.statSync(opts.dir).isDirectory()) throw new UsageError(`--dir ${opts.dir} is not a directory`);
+  const sync = new ConfigMapSync({ api: apiConfig(opts), namespace, labelSelector: opts.selector, dir: opts.dir });
+  sync.on('synced', (s) => log('synced', { configMaps: s.names, generation: s.generation }, `wrote ${s.names.length} blocklist ConfigMap${s.names.length === 1 ? '' : 's'} to ${opts.dir} (${s.generation})`));
+  sync.on('sync-failed', (f) => log('sync-failed', { error: f.error.message }, `sync failed, retrying; the last snapshot stays: ${f.error.message}`));
+  const stop = (): void => sync.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  log('started', { namespace, selector: opts.selector, dir: opts.dir }, `syncing ConfigMaps ${opts.selector} in ${namespace} to ${opts.dir}`);
+  try {
+    await sync.run();
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+  log('stopped', {}, 'stopped');
+}
+
+/** The `webhook` command and its subcommands. Errors are thrown (AirlockError) for the CLI root to print once. */
 export function webhookCommand(): Command {
   const webhook = new Command('webhook').description('admission webhook for clusters without ValidatingAdmissionPolicy (webhook mode)');
   webhook
     .command('serve')
-    .description('serve AdmissionReview v1 over HTTPS on /validate, blocking the images that the blocklist ConfigMaps in dist/ name')
+    .description('serve AdmissionReview v1 over HTTPS on /validate, blocking the images that the blocklist ConfigMaps name')
     .requiredOption('--tls-cert <file>', 'PEM certificate chain the API server will verify (the caBundle of the ValidatingWebhookConfiguration)')
     .requiredOption('--tls-key <file>', 'PEM private key of the certificate')
     .option('--port <port>', 'port to listen on', '8443')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--dist <dir>', 'the synthesized dist/ folder holding the blocklist ConfigMaps', 'dist')
+    .option('--blocklist <dir>', 'the blocklist ConfigMaps: a dist/ folder of manifests, or mounted ConfigMaps (one directory per ConfigMap)', 'dist')
+    .addOption(new Option('--dist <dir>', 'old name of --blocklist').hideHelp())
+    .option('--require-snapshot', 'stay not ready until <dir>/..data exists (a ConfigMap mount or the sync-blocklists sidecar wrote a complete snapshot)')
+    .option('--resync <seconds>', 're-read the blocklists this often even without change events (0: only on change and SIGHUP)', '60')
+    .option('--shutdown-delay <seconds>', 'on SIGTERM, fail readiness but keep answering this long before closing', '0')
     .option('--json', 'log one JSON object per line (start, reload, each decision) instead of text')
-    .action(async (opts: ServeOptions) => {
-      const port = parsePort(opts.port);
-      const cert = readPem(opts.tlsCert, '--tls-cert');
-      const key = readPem(opts.tlsKey, '--tls-key');
-      const log = (event: string, fields: Record<string, unknown>, text: string): void => {
-        process.stdout.write(opts.json ? `${JSON.stringify({ event, ...fields })}\n` : `${text}\n`);
-      };
-      const blocklists = await loadBlocklists(opts.dist);
-      const onDecision = (d: WebhookDecision): void => {
-        if (opts.json) log('decision', { ...d }, '');
-        else if (!d.allowed) log('decision', {}, `denied ${d.uid}: ${d.message}`);
-      };
-      const server = await startWebhookServer({ key, cert, port, host: opts.host, blocklists, onDecision });
-      log('listening', { url: server.url, incidents: blocklists.map((b) => b.incident) }, `listening on ${server.url} with ${summary(blocklists)} (${opts.dist})`);
-
-      const reload = (): void => {
-        loadBlocklists(opts.dist).then(
-          (next) => {
-            server.setBlocklists(next);
-            log('reloaded', { incidents: next.map((b) => b.incident) }, `reloaded ${summary(next)}`);
-          },
-          (e: Error) => log('reload-failed', { error: e.message }, `reload failed, keeping the previous blocklists: ${e.message}`),
-        );
-      };
-      const stop = (): void => {
-        void server.close();
-      };
-      process.on('SIGHUP', reload);
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      try {
-        await server.closed;
-      } finally {
-        process.off('SIGHUP', reload);
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-      }
-      log('stopped', {}, 'stopped');
-    });
+    .action((opts: ServeOptions) => serve(opts));
+  webhook
+    .command('sync-blocklists')
+    .description('sidecar: write the blocklist ConfigMaps of a namespace into a directory for `serve`, atomically, as they change')
+    .requiredOption('--dir <dir>', 'directory shared with the serve container (an emptyDir)')
+    .option('--namespace <ns>', 'namespace of the blocklist ConfigMaps (default: the pod\'s own, else airlock-system)')
+    .option('--selector <labels>', 'label selector of the blocklist ConfigMaps', `${BLOCKLIST_LABEL}=${BLOCKLIST_LABEL_VALUE}`)
+    .option('--api-server <url>', 'Kubernetes API URL (default: in-cluster, from KUBERNETES_SERVICE_HOST and the service-account mount)')
+    .option('--ca-file <file>', 'PEM CA of the API server (default: the service-account ca.crt)')
+    .option('--token-file <file>', 'bearer token file, re-read on each request (default: the service-account token)')
+    .option('--json', 'log one JSON object per line')
+    .action((opts: SyncOptions) => syncBlocklists(opts));
   return webhook;
 }
