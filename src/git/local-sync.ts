@@ -1,0 +1,110 @@
+/**
+ * After a push, bring the responder's local branch of the same name up to date, but only when that is a pure
+ * fast-forward that loses nothing. The responder stays on the branch they were on, always.
+ *
+ * Why bother: after a break-glass push to `main` from a checkout of `main`, the responder expects `main` to
+ * contain the containment; leaving it behind would make `git status` show the committed incident as untracked and
+ * `git pull` refuse to overwrite it. The same holds for someone who has `airlock/<id>` checked out to inspect it.
+ * Why so careful: it is their checkout. Anything that is not a clean fast-forward (unpushed local commits, an
+ * index lock held by another git, local edits to files the fast-forward must change) leaves everything untouched.
+ */
+import { closeSync, copyFileSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Git } from './runner';
+import { stageWorkTree } from './stage';
+
+/** What happened to the local branch: moved to the pushed commit, already there, or left alone. */
+export type LocalSync = 'fast-forwarded' | 'current' | 'untouched';
+
+/** Inputs of {@link syncLocalBranch}. */
+export interface SyncLocalBranchOptions {
+  readonly branch: string;
+  /** The commit that was pushed. */
+  readonly commit: string;
+  /** The change's paths (already staged in the commit; they are staged in the index too on fast-forward). */
+  readonly paths: readonly string[];
+  /** A private temporary folder for the scratch index. */
+  readonly tmpDir: string;
+}
+
+/**
+ * Fast-forwards `refs/heads/<branch>` to the pushed commit when it exists locally and is an ancestor of it.
+ * A local branch that does not exist is not created: `git switch <branch>` creates it with upstream tracking,
+ * which is what a responder wants if they want one at all.
+ */
+export async function syncLocalBranch(git: Git, options: SyncLocalBranchOptions): Promise<LocalSync> {
+  const ref = `refs/heads/${options.branch}`;
+  // One listing answers both "does the local branch exist, where" and "is it checked out here" (%(HEAD) is `*`).
+  const branches = await git.run(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(HEAD)', 'refs/heads/']);
+  const entry = branches
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .find(([name]) => name === ref);
+  if (entry === undefined) return 'untouched';
+  const [, local, head] = entry as [string, string, string];
+  if (local === options.commit) return 'current';
+  const mergeBase = await git.attempt(['merge-base', local, options.commit]);
+  if (mergeBase.stdout.trim() !== local) return 'untouched'; // diverged: local commits would be lost
+  if (head === '*') return fastForwardCheckout(git, ref, local, options);
+  const worktrees = await git.run(['worktree', 'list', '--porcelain']);
+  if (worktrees.split('\n').some((line) => line === `branch ${ref}`)) return 'untouched';
+  const moved = await git.attempt(['update-ref', '-m', reflogMessage(options.commit), ref, options.commit, local], { quiet: true });
+  return moved.exitCode === 0 ? 'fast-forwarded' : 'untouched';
+}
+
+function reflogMessage(commit: string): string {
+  return `airlock: fast-forward to pushed ${commit.slice(0, 12)}`;
+}
+
+/**
+ * Fast-forwards the checked-out branch, its index and work tree together, like `git merge --ff-only` would, with
+ * the change's paths staged first (the work tree already holds exactly what was committed there). Works on a copy
+ * of the index under git's own `index.lock`, so a concurrent git command sees either the old or the new index.
+ */
+async function fastForwardCheckout(git: Git, ref: string, local: string, options: SyncLocalBranchOptions): Promise<LocalSync> {
+  const indexPath = resolve(git.dir, (await git.run(['rev-parse', '--git-path', 'index'])).trim());
+  const lockPath = `${indexPath}.lock`;
+  let lock: number | undefined;
+  try {
+    lock = openSync(lockPath, 'wx');
+  } catch {
+    return 'untouched'; // another git process holds the index
+  }
+  let installed = false;
+  try {
+    const scratch = join(options.tmpDir, 'checkout-index');
+    try {
+      copyFileSync(indexPath, scratch);
+    } catch {
+      return 'untouched';
+    }
+    const index = git.withEnv({ GIT_INDEX_FILE: scratch });
+    try {
+      await stageWorkTree(index, options.paths);
+    } catch {
+      return 'untouched';
+    }
+    if ((await git.attempt(['update-ref', '-m', reflogMessage(options.commit), ref, options.commit, local], { quiet: true })).exitCode !== 0) {
+      return 'untouched';
+    }
+    if ((await index.attempt(['read-tree', '-m', '-u', local, options.commit], { quiet: true })).exitCode !== 0) {
+      await git.attempt(['update-ref', '-m', 'airlock: undo fast-forward', ref, local, options.commit], { quiet: true });
+      return 'untouched';
+    }
+    writeSync(lock, readFileSync(scratch));
+    closeSync(lock);
+    lock = undefined;
+    renameSync(lockPath, indexPath);
+    installed = true;
+    return 'fast-forwarded';
+  } finally {
+    if (lock !== undefined) closeSync(lock);
+    if (!installed) {
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Talking to the remote: learn where its branches are, fetch them, push one commit. Pushes are never forced,
+ * and a rejection is classified so the caller can tell "someone pushed first, retry" from "you may not push".
+ */
+import { GitDeliveryError } from './errors';
+import { GitCommandError, type Git } from './runner';
+
+/** The remote's branch heads Airlock cares about: branch name → commit, absent when the branch does not exist. */
+export type RemoteHeads = ReadonlyMap<string, string>;
+
+/**
+ * Fetches the named branches that exist on the remote into `refs/remotes/<remote>/<branch>` and returns the
+ * commits the remote advertised. Branches that do not exist are absent from the result (and a stale
+ * remote-tracking ref for one is not trusted: a merged and deleted `airlock/<id>` branch must not be continued).
+ * If the remote moves between listing and fetching, the older advertised commit is returned (its objects are
+ * there); the push will then lose the race and retry, which is the safe way round.
+ */
+export async function fetchHeads(git: Git, remote: string, branches: readonly string[]): Promise<RemoteHeads> {
+  let listing: string;
+  try {
+    listing = await git.run(['ls-remote', '--heads', '--', remote, ...branches.map((b) => `refs/heads/${b}`)]);
+  } catch (error) {
+    throw remoteError(error, `reach remote '${remote}'`, `check that '${remote}' is configured (git remote -v) and reachable, and your credentials`);
+  }
+  const advertised = new Map<string, string>();
+  for (const line of listing.split('\n')) {
+    const [oid, ref] = line.split('\t');
+    if (oid && ref?.startsWith('refs/heads/')) advertised.set(ref.slice('refs/heads/'.length), oid);
+  }
+  const heads = new Map<string, string>();
+  const wanted = branches.filter((b) => advertised.has(b));
+  if (wanted.length === 0) return heads;
+  // Fetch only what the remote-tracking refs do not already hold (a ref that exists has all its objects).
+  const tracking = await git.run(['for-each-ref', '--format=%(refname)%09%(objectname)', '--', ...wanted.map((b) => `refs/remotes/${remote}/${b}`)]);
+  const known = new Map(tracking.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]));
+  const stale = wanted.filter((b) => known.get(`refs/remotes/${remote}/${b}`) !== advertised.get(b));
+  if (stale.length > 0) {
+    try {
+      await git.run(['fetch', '--no-tags', '--no-recurse-submodules', '--', remote, ...stale.map((b) => `+refs/heads/${b}:refs/remotes/${remote}/${b}`)]);
+    } catch (error) {
+      throw remoteError(error, `fetch ${stale.join(', ')} from ${remote}`, 'check the network and your credentials, then run the command again');
+    }
+  }
+  for (const b of wanted) heads.set(b, advertised.get(b)!);
+  return heads;
+}
+
+/** How a push ended. */
+export type PushOutcome =
+  | { readonly kind: 'pushed' }
+  /** The remote moved (non-fast-forward, fetch first, lost a ref-lock race): fetch, rebase and try again. */
+  | { readonly kind: 'moved'; readonly reason: string };
+
+/** Reasons git gives for a rejection that another fetch and rebase can cure. */
+const RETRYABLE = /non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref|failed to lock|incorrect old value|but expected/i;
+
+/**
+ * Pushes `commit` to `refs/heads/<branch>` on the remote, never forced. Returns `moved` when the remote branch
+ * moved under us; throws {@link GitDeliveryError} for every other failure (permissions, hooks, network).
+ */
+export async function pushCommit(git: Git, remote: string, commit: string, branch: string): Promise<PushOutcome> {
+  const result = await git.attempt(['push', '--porcelain', '--', remote, `${commit}:refs/heads/${branch}`]);
+  if (result.exitCode === 0) return { kind: 'pushed' };
+  // Porcelain status lines look like "!\t<src>:<dst>\t[rejected] (non-fast-forward)".
+  const status = result.stdout
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .find((cols) => cols.length >= 3 && cols[1]?.endsWith(`:refs/heads/${branch}`));
+  const summary = status?.[2]?.trim() ?? '';
+  if (status?.[0] === '!' && RETRYABLE.test(summary)) {
+    return { kind: 'moved', reason: summary.replace(/^\[[^\]]*\]\s*/, '').replace(/^\(|\)$/g, '') || summary };
+  }
+  if (status === undefined && RETRYABLE.test(result.stderr)) {
+    return { kind: 'moved', reason: firstLine(result.stderr) };
+  }
+  const why = summary || firstLine(result.stderr) || `exit code ${result.exitCode}`;
+  throw new GitDeliveryError(
+    `push ${branch} to ${remote}`,
+    why,
+    /hook|declined|protected/i.test(why + result.stderr)
+      ? `the remote refused the commit (a hook or branch protection); for ${branch} this may need a pull request instead of a direct push`
+      : 'check the network, your credentials and your permission to push to this branch',
+  );
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('hint:')) ?? ''
+  );
+}
+
+function remoteError(error: unknown, operation: string, hint: string): GitDeliveryError {
+  const detail = error instanceof GitCommandError ? error.reason : String(error);
+  return new GitDeliveryError(operation, detail, hint);
+}
