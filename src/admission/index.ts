@@ -11,3 +11,4 @@ export * from './blocklist-configmap';
 export * from './kyverno';
 export * from './webhook-configuration';
 export * from './strength';
+export * from './webhook-deployment';

@@ -17,6 +17,8 @@ import type { FailurePolicy } from './policy';
 export const WEBHOOK_PATH = '/validate';
 /** Name of the webhook entry; must be a fully qualified name. */
 export const WEBHOOK_NAME = 'block-images.airlock.dev';
+/** Name of the webhook's Service (and Deployment, ServiceAccount…), which the configuration points the API server at. */
+export const WEBHOOK_SERVICE_NAME = 'airlock-webhook';
 
 /**
  * How the API server learns the webhook's CA: a base64 PEM bundle, or a cert-manager Certificate
@@ -26,7 +28,21 @@ export type WebhookCa = { readonly caBundle: string } | { readonly certManagerCe
 
 /** Options of {@link validatingWebhookConfiguration}. */
 export interface WebhookConfigurationOptions {
-  /** `Fail`: refuse requests when the webhook is down (fail-closed); `Ignore`: admit them (fail-open). @default 'Fail' */
+  /**
+   * What the API server does when it cannot get an answer (webhook down, timed out, not ready, bad TLS).
+   *
+   * - `Fail` (fail-closed, the default): nothing the blocklist covers is admitted unanswered, so an attacker
+   *   cannot bring a blocked image back by crashing or flooding the webhook. The price: while no replica
+   *   answers, every Pod and workload create/update outside the protected namespaces is refused, including
+   *   replacements of crashed pods and scale-ups. Hence two replicas spread over nodes, a
+   *   PodDisruptionBudget, a short `timeoutSeconds`, and the protected namespaces (control plane, CNI, GitOps,
+   *   Airlock itself) excluded, so the cluster can always heal and redeploy the webhook.
+   * - `Ignore` (fail-open): an outage never blocks deployments, but during it blocked images are admitted
+   *   without a trace in the webhook's log; choose it only where availability outranks containment, and
+   *   alert on `airlock_webhook_ready` and the API server's webhook rejection metrics.
+   *
+   * @default 'Fail'
+   */
   readonly failurePolicy?: FailurePolicy;
   /** @default DEFAULT_PROTECTED_NAMESPACES; the webhook's own namespace is always excluded (it must be able to start). */
   readonly protectedNamespaces?: readonly string[];
@@ -36,7 +52,10 @@ export interface WebhookConfigurationOptions {
   readonly serviceName?: string;
   /** @default 443 */
   readonly servicePort?: number;
-  /** Seconds the API server waits (1–30). @default 5 */
+  /**
+   * Seconds the API server waits (1–30) before applying `failurePolicy`. Short, because the wait is added to
+   * every Pod create while the webhook hangs; a review takes milliseconds. @default 5
+   */
   readonly timeoutSeconds?: number;
   /** @default none: the bundle must then be injected by other means */
   readonly ca?: WebhookCa;
@@ -66,7 +85,7 @@ export function validatingWebhookConfiguration(options: WebhookConfigurationOpti
         rules: admissionRules(),
         namespaceSelector: excludeNamespacesSelector([...(options.protectedNamespaces ?? DEFAULT_PROTECTED_NAMESPACES), namespace]),
         clientConfig: {
-          service: { namespace, name: options.serviceName ?? 'airlock-webhook', path: WEBHOOK_PATH, port: options.servicePort ?? 443 },
+          service: { namespace, name: options.serviceName ?? WEBHOOK_SERVICE_NAME, path: WEBHOOK_PATH, port: options.servicePort ?? 443 },
           ...(ca && 'caBundle' in ca ? { caBundle: ca.caBundle } : {}),
         },
       },

@@ -58,7 +58,7 @@ describe('airlock webhook serve', () => {
     child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(__dirname, 'fixtures', 'airlock-webhook.ts'), 'serve', '--host', '127.0.0.1', '--port', '0',
-        '--tls-cert', path.join(dir, 'cert.pem'), '--tls-key', path.join(dir, 'key.pem'), '--dist', path.join(dir, 'dist'), '--json'],
+        '--tls-cert', path.join(dir, 'cert.pem'), '--tls-key', path.join(dir, 'key.pem'), '--blocklist', path.join(dir, 'dist'), '--json', '--log-allowed'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     out = new Lines(child);
@@ -76,14 +76,30 @@ describe('airlock webhook serve', () => {
     const r = await request(`${url}/validate`, ca, { method: 'POST', body: admissionReview('a', { operation: 'CREATE', object: pod('ghcr.io/acme/leaky:3') }) });
     assert.equal(JSON.parse(r.body).response.status.message, 'image ghcr.io/acme/leaky:3 is blocked by incident INC-7: leaked key');
   });
-  test('logs each decision as a JSON line', async () => {
+  test('logs each decision as a JSON line (allowed ones with --log-allowed)', async () => {
     await request(`${url}/validate`, ca, { method: 'POST', body: admissionReview('b', { operation: 'CREATE', object: pod('nginx') }) });
     assert.deepEqual(JSON.parse(await out.next(/"uid":"b"/)), { event: 'decision', uid: 'b', allowed: true });
   });
-  test('re-reads dist/ on SIGHUP', async () => {
+  test('reloads when the blocklist directory changes, and logs it', async () => {
+    const staging = path.join(dir, 'dist', '.staging');
+    await fs.mkdir(staging);
+    const cm = blocklistConfigMap({ incident: { id: 'INC-8', slug: 'inc-8', actions: [{ kind: 'blockImages', reason: 'typosquat', images: ['ghcr.io/acme/lefty'] }] } });
+    await fs.writeFile(path.join(staging, 'blocklist.yaml'), stringify(cm));
+    await fs.rename(staging, path.join(dir, 'dist', 'inc-8'));
+    assert.deepEqual(JSON.parse(await out.next(/"event":"reloaded","trigger":"change"/)), { event: 'reloaded', trigger: 'change', changed: true, incidents: ['INC-7', 'INC-8'] });
+    const r = await request(`${url}/validate`, ca, { method: 'POST', body: admissionReview('d', { operation: 'CREATE', object: pod('ghcr.io/acme/lefty') }) });
+    assert.equal(JSON.parse(r.body).response.allowed, false);
+  });
+  test('reloads the TLS certificate when its directory changes (cert-manager renewal)', async () => {
+    await fs.writeFile(path.join(dir, 'cert.pem'), ca);
+    assert.equal(JSON.parse(await out.next(/"event":"tls-reloaded"/)).trigger, 'change');
+    assert.equal((await request(`${url}/healthz`, ca)).status, 200);
+  });
+  test('re-reads the blocklists on SIGHUP', async () => {
     await fs.rm(path.join(dir, 'dist', 'inc-7'), { recursive: true });
+    await fs.rm(path.join(dir, 'dist', 'inc-8'), { recursive: true });
     child.kill('SIGHUP');
-    assert.deepEqual(JSON.parse(await out.next(/"event":"reloaded"/)).incidents, []);
+    assert.deepEqual(JSON.parse(await out.next(/"event":"reloaded","trigger":"signal"/)).incidents, []);
     const r = await request(`${url}/validate`, ca, { method: 'POST', body: admissionReview('c', { operation: 'CREATE', object: pod('ghcr.io/acme/leaky:3') }) });
     assert.equal(JSON.parse(r.body).response.allowed, true);
   });
@@ -100,7 +116,20 @@ describe('airlock webhook serve refuses bad usage', () => {
   test('a port that is not a number', async () => {
     await assert.rejects(serve(['--port', 'http', '--tls-cert', 'x', '--tls-key', 'y']), (e: Error) => e instanceof UsageError && /--port is "http"/.test(e.message));
   });
+  test('a resync interval that is not whole seconds', async () => {
+    await assert.rejects(serve(['--resync', '1.5', '--tls-cert', 'x', '--tls-key', 'y']), (e: Error) => e instanceof UsageError && /--resync is "1.5"/.test(e.message));
+  });
   test('a certificate file that cannot be read', async () => {
     await assert.rejects(serve(['--tls-cert', path.join(os.tmpdir(), 'no-such-cert.pem'), '--tls-key', 'y']), (e: Error) => e instanceof UsageError && /--tls-cert/.test(e.message));
+  });
+});
+
+describe('airlock webhook sync-blocklists refuses bad usage', () => {
+  const sync = (args: string[]) => webhookCommand().exitOverride().parseAsync(['sync-blocklists', ...args], { from: 'user' });
+  test('a --dir that is not a directory', async () => {
+    await assert.rejects(sync(['--dir', path.join(os.tmpdir(), 'airlock-no-such-dir'), '--api-server', 'https://127.0.0.1:1']), (e: Error) => e instanceof UsageError && /--dir .* is not a directory/.test(e.message));
+  });
+  test('an API server that is not https', async () => {
+    await assert.rejects(sync(['--dir', os.tmpdir(), '--api-server', 'http://127.0.0.1:8080']), (e: Error) => e instanceof UsageError && /--api-server is "http:\/\/127\.0\.0\.1:8080"; accepted: an https:\/\/ URL/.test(e.message));
   });
 });

@@ -10,7 +10,7 @@ import { loadBlocklists } from '../../src/webhook/blocklist-source';
 import { startWebhookServer, type WebhookDecision, type WebhookServer } from '../../src/webhook/server';
 import { BlocklistLoadError } from '../../src/webhook/errors';
 import { INCIDENTS } from '../admission/admission-cases';
-import { admissionReview, request } from './client';
+import { admissionReview, rawExchange, request } from './client';
 import { testCertificate } from './tls';
 
 const pod = (image: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { containers: [{ name: 'c', image }] } });
@@ -66,6 +66,28 @@ describe('webhook server', () => {
     const r = await request(`${server.url}/healthz`, ca);
     assert.equal(r.status, 200);
   });
+  test('is ready once it holds blocklists', async () => {
+    assert.equal((await request(`${server.url}/readyz`, ca)).status, 200);
+    assert.equal(server.ready, true);
+  });
+  test('exports Prometheus metrics in the text format, counting decisions and the blocklist', async () => {
+    const denied = server.metrics.reviews.get(['denied']);
+    await request(`${server.url}/validate`, ca, { method: 'POST', body: admissionReview('uid-m', { operation: 'CREATE', object: pod('busybox') }) });
+    await request(`${server.url}/validate`, ca, { method: 'POST', body: '{' });
+    const r = await request(`${server.url}/metrics`, ca);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    for (const line of r.body.trimEnd().split('\n')) {
+      assert.match(line, /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+|[a-z_]+(\{.*\})? \+Inf)$/, line);
+    }
+    assert.ok(r.body.includes(`airlock_webhook_reviews_total{decision="denied"} ${denied + 1}`), r.body);
+    assert.match(r.body, /airlock_webhook_rejected_requests_total\{code="400"\} [1-9]/);
+    assert.match(r.body, /^airlock_webhook_review_duration_seconds_count [1-9]\d*$/m);
+    assert.match(r.body, /^airlock_webhook_review_duration_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
+    assert.match(r.body, /^airlock_webhook_blocklist_incidents 2$/m);
+    assert.match(r.body, /^airlock_webhook_blocklist_entries 10$/m);
+    assert.match(r.body, /^airlock_webhook_ready 1$/m);
+  });
   test('refuses a body that is not JSON with 400', async () => {
     const r = await request(`${server.url}/validate`, ca, { method: 'POST', body: '{not json' });
     assert.equal(r.status, 400);
@@ -92,6 +114,107 @@ describe('webhook server', () => {
       server.setBlocklists(await loadBlocklists(dist));
     }
     assert.equal(JSON.parse((await request(`${server.url}/validate`, ca, { method: 'POST', body })).body).response.allowed, false);
+  });
+});
+
+describe('webhook server bounds and malformed requests', () => {
+  let server: WebhookServer;
+  let ca: string;
+  const LIMIT = 4096;
+  before(async () => {
+    const { key, cert } = await testCertificate();
+    ca = cert;
+    const dist = await writeDist();
+    server = await startWebhookServer({ key, cert, host: '127.0.0.1', port: 0, blocklists: await loadBlocklists(dist), maxBodyBytes: LIMIT, bodyTimeoutMs: 300 });
+    await fs.rm(dist, { recursive: true, force: true });
+  });
+  after(async () => {
+    await server.close();
+  });
+  const post = (body: string) => request(`${server.url}/validate`, ca, { method: 'POST', body });
+  const valid = (uid: string) => admissionReview(uid, { operation: 'CREATE', object: pod('busybox') });
+
+  const malformed: Array<[string, string]> = [
+    ['an empty body', ''],
+    ['truncated JSON', valid('x').slice(0, 40)],
+    ['JSON null', 'null'],
+    ['a JSON number', '42'],
+    ['a JSON string', '"AdmissionReview"'],
+    ['a JSON array', '[{"apiVersion":"admission.k8s.io/v1"}]'],
+    ['a review without request', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}'],
+    ['a request that is not an object', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":"x"}'],
+    ['a numeric uid', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":7}}'],
+    ['an empty uid', '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}'],
+    ['another kind', '{"apiVersion":"admission.k8s.io/v1","kind":"ConversionReview","request":{"uid":"x"}}'],
+    ['deeply nested JSON', `${'['.repeat(1500)}${']'.repeat(1500)}`],
+    ['bytes that are not UTF-8 JSON', '\u0000\u0001\ufffe'],
+  ];
+  for (const [name, body] of malformed) {
+    test(`answers ${name} with 400 and keeps serving`, async () => {
+      assert.equal((await post(body)).status, 400);
+      assert.equal(JSON.parse((await post(valid('after'))).body).response.uid, 'after');
+    });
+  }
+  test('echoes every request uid, whatever its spelling', async () => {
+    for (const uid of ['705ab4f5-6393-11e8-b7cc-42010a800002', 'ü-ñ-✓', 'a"b\\c', 'x'.repeat(200)]) {
+      assert.equal(JSON.parse((await post(valid(uid))).body).response.uid, uid);
+    }
+  });
+  test('an object without a pod spec or an unknown operation is allowed (nothing to check), uid echoed', async () => {
+    for (const request of [{ operation: 'CREATE', object: 'garbage' }, { operation: 'CONNECT' }, { operation: 'CREATE' }]) {
+      assert.deepEqual(JSON.parse((await post(admissionReview('odd', request))).body).response, { uid: 'odd', allowed: true });
+    }
+  });
+  test('refuses a body announced larger than the limit with 413 before reading it, and closes the connection', async () => {
+    const host = new URL(server.url).host;
+    const r = await rawExchange(server.url, ca, `POST /validate HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${LIMIT * 100}\r\n\r\n{`);
+    assert.equal(r.status, 413);
+    assert.equal(r.closed, true);
+  });
+  test('refuses a chunked body that grows past the limit with 413', async () => {
+    const host = new URL(server.url).host;
+    const chunk = 'x'.repeat(LIMIT + 1);
+    const r = await rawExchange(server.url, ca, `POST /validate HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    assert.equal(r.status, 413);
+  });
+  test('answers a body that stops arriving with 408 once the body timeout passes', async () => {
+    const host = new URL(server.url).host;
+    const started = Date.now();
+    const r = await rawExchange(server.url, ca, `POST /validate HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 100\r\n\r\n{"apiVersion":`);
+    assert.equal(r.status, 408);
+    assert.equal(r.closed, true);
+    assert.ok(Date.now() - started < 5000, 'well before any default timeout');
+  });
+  test('counts the refusals by status code', () => {
+    assert.ok(server.metrics.rejected.get(['400']) >= malformed.length);
+    assert.ok(server.metrics.rejected.get(['413']) >= 2);
+    assert.ok(server.metrics.rejected.get(['408']) >= 1);
+  });
+  test('while draining it fails readiness but still decides reviews, then stops', async () => {
+    const closing = server.close(1500);
+    assert.equal((await request(`${server.url}/readyz`, ca)).status, 503);
+    assert.equal(JSON.parse((await post(valid('draining'))).body).response.allowed, false);
+    await closing;
+    await assert.rejects(request(`${server.url}/healthz`, ca));
+  });
+});
+
+describe('a server started without blocklists', () => {
+  test('is alive, not ready, answers reviews 503 until given blocklists, then decides', async () => {
+    const { key, cert } = await testCertificate();
+    const server = await startWebhookServer({ key, cert, host: '127.0.0.1', port: 0 });
+    try {
+      assert.equal((await request(`${server.url}/healthz`, cert)).status, 200);
+      assert.equal((await request(`${server.url}/readyz`, cert)).status, 503);
+      const body = admissionReview('w', { operation: 'CREATE', object: pod('busybox') });
+      assert.equal((await request(`${server.url}/validate`, cert, { method: 'POST', body })).status, 503);
+      assert.match((await request(`${server.url}/metrics`, cert)).body, /^airlock_webhook_ready 0$/m);
+      server.setBlocklists([]);
+      assert.equal((await request(`${server.url}/readyz`, cert)).status, 200);
+      assert.deepEqual(JSON.parse((await request(`${server.url}/validate`, cert, { method: 'POST', body })).body).response, { uid: 'w', allowed: true });
+    } finally {
+      await server.close();
+    }
   });
 });
 
