@@ -102,6 +102,13 @@ export interface IsolatePodAction extends NetworkActionOptions {
   readonly pod: string;
   /** Traffic that stays allowed. @default none beyond DNS */
   readonly allow?: readonly AllowRule[];
+  /**
+   * Also detach the pod from its owner when the label is applied (`airlock label`): the labels that the
+   * owner's selector and the Services select are removed (kept in an annotation for `--restore`), so the
+   * owner starts a healthy replacement, existing policies keyed on those labels stop selecting the suspect,
+   * and the evidence keeps running. @default false
+   */
+  readonly detach?: boolean;
 }
 
 /** Isolate every pod that carries the given labels (a whole workload, and any lookalike). */

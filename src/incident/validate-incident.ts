@@ -23,7 +23,7 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 
 const INCIDENT_FIELDS = ['id', 'title', 'severity', 'status', 'openedAt', 'expiresAt', 'owner', 'ticket', 'summary', 'alerts', 'actions'];
 const ACTION_FIELDS: Record<ActionKind, readonly string[]> = {
-  isolatePod: ['kind', 'namespace', 'pod', 'allow', 'dns', 'override'],
+  isolatePod: ['kind', 'namespace', 'pod', 'allow', 'dns', 'override', 'detach'],
   isolateWorkload: ['kind', 'namespace', 'selector', 'allow', 'dns', 'override'],
   quarantineNamespace: ['kind', 'namespace', 'allow', 'dns', 'override'],
   restrictEgress: ['kind', 'namespace', 'pod', 'selector', 'allow', 'dns', 'override'],

@@ -6,10 +6,49 @@ import type { DnsProfile, Labels } from '../incident/types';
 
 /**
  * How containment is enforced on the cluster. `networkpolicy` is portable but only adds allows, so the plan
- * checks whether existing policies defeat it. (Deny-capable backends arrive with the isolation issue.)
+ * checks whether existing policies defeat it. The others carry a deny that outranks existing allows:
+ * - `adminnetworkpolicy`: AdminNetworkPolicy (or ClusterNetworkPolicy, see {@link AdminNetworkPolicySettings})
+ *   with Allow rules for DNS and the declared allows, then Deny; implemented by Calico, OVN-Kubernetes, Antrea,
+ *   Kube-OVN. A plain NetworkPolicy comes with it, because AdminNetworkPolicy ingress cannot name addresses
+ *   outside the cluster.
+ * - `calico`: a `projectcalico.org/v3` GlobalNetworkPolicy ordered before every Kubernetes NetworkPolicy.
+ * - `cilium`: a CiliumNetworkPolicy whose ingressDeny/egressDeny cover everything but DNS and the declared allows.
  */
-export type EnforcementBackend = 'networkpolicy';
-export const ENFORCEMENT_BACKENDS: readonly EnforcementBackend[] = ['networkpolicy'];
+export type EnforcementBackend = 'networkpolicy' | 'adminnetworkpolicy' | 'calico' | 'cilium';
+export const ENFORCEMENT_BACKENDS: readonly EnforcementBackend[] = ['networkpolicy', 'adminnetworkpolicy', 'calico', 'cilium'];
+
+/** The two generations of the network-policy-api admin tier. */
+export type AdminPolicyKind = 'AdminNetworkPolicy' | 'ClusterNetworkPolicy';
+export const ADMIN_POLICY_KINDS: readonly AdminPolicyKind[] = ['AdminNetworkPolicy', 'ClusterNetworkPolicy'];
+
+/** Options of the `adminnetworkpolicy` backend. */
+export interface AdminNetworkPolicySettings {
+  /**
+   * Priority of the policy of an incident's first action; action `i` gets `priority + i`, so the policies of
+   * one incident never share a priority (their order would be undefined). 0–1000; lower is evaluated earlier,
+   * and every admin policy precedes all NetworkPolicies. The default leaves 0–9 to platform policies that
+   * must outrank containment (for example the cluster's own DNS or monitoring allows).
+   * @default 10
+   */
+  readonly priority?: number;
+  /**
+   * `AdminNetworkPolicy` (policy.networking.k8s.io/v1alpha1, network-policy-api up to v0.1.x) or its successor
+   * `ClusterNetworkPolicy` (v1alpha2, tier `Admin`, network-policy-api v0.2+). Pick what the cluster serves.
+   * @default 'AdminNetworkPolicy'
+   */
+  readonly kind?: AdminPolicyKind;
+}
+
+/** Options of the `calico` backend. */
+export interface CalicoSettings {
+  /**
+   * `order` of the GlobalNetworkPolicies, in Calico's `default` tier. Lower is evaluated earlier; Calico
+   * orders Kubernetes NetworkPolicies at 1000, so anything below precedes them. Policies of equal order are
+   * evaluated by name.
+   * @default 100
+   */
+  readonly order?: number;
+}
 
 /** How blocked images are kept out at admission. */
 export type AdmissionMode = 'validatingadmissionpolicy' | 'webhook' | 'kyverno';
@@ -43,6 +82,55 @@ export interface AdmissionSettings {
   readonly apiVersion?: 'v1' | 'v1beta1';
   /** @default 'Deny' */
   readonly validationAction?: 'Deny' | 'Warn' | 'Audit';
+  /** Required when `mode` is `webhook`: how the webhook server is deployed into `airlock-system`. */
+  readonly webhook?: WebhookSettings;
+}
+
+/** The admission webhook's deployment (webhook mode). */
+export interface WebhookSettings {
+  /** The Airlock image, pinned by digest (`repo@sha256:…`); the plan warns about a tag. */
+  readonly image: string;
+  /**
+   * `Fail` (fail-closed) refuses pod creation while the webhook is unreachable — safe, but an outage of the
+   * webhook blocks deployments; `Ignore` (fail-open) admits everything while it is down. @default 'Fail'
+   */
+  readonly failurePolicy?: 'Fail' | 'Ignore';
+  /** Seconds the API server waits for an answer (1–30). @default 5 */
+  readonly timeoutSeconds?: number;
+  /** PEM CA bundle (base64) of the serving certificate; without it cert-manager issues one. @default cert-manager */
+  readonly caBundle?: string;
+}
+
+/** A forge where `airlock propose` opens pull (GitHub) or merge (GitLab) requests. */
+export type ForgeSettings =
+  | {
+      readonly kind: 'github';
+      /** API base for GitHub Enterprise, e.g. `https://github.example.com/api/v3`. @default 'https://api.github.com' */
+      readonly baseUrl?: string;
+      readonly owner: string;
+      readonly repo: string;
+      /** Name of the environment variable holding the token (the token itself never goes in a file). */
+      readonly tokenEnv: string;
+    }
+  | {
+      readonly kind: 'gitlab';
+      /** API base for self-hosted GitLab, e.g. `https://gitlab.example.com/api/v4`. @default 'https://gitlab.com/api/v4' */
+      readonly baseUrl?: string;
+      /** Project id or path, e.g. `platform/airlock`. */
+      readonly project: string;
+      readonly tokenEnv: string;
+    };
+
+/** Where incidents are proposed. */
+export interface GitSettings {
+  /** @default 'origin' */
+  readonly remote?: string;
+  /** Branch Argo CD / Flux reconcile from. @default 'main' */
+  readonly base?: string;
+  /** @default none: branches are pushed, no pull request is opened */
+  readonly forge?: ForgeSettings;
+  /** Labels put on pull requests (plus `severity:<level>`). @default ['airlock'] */
+  readonly labels?: readonly string[];
 }
 
 /** `policies/settings.ts`. */
@@ -51,6 +139,11 @@ export interface SettingsSpec {
   readonly backend?: EnforcementBackend;
   readonly dns?: DnsSettings;
   readonly admission?: AdmissionSettings;
+  readonly git?: GitSettings;
+  /** Used when `backend` is `adminnetworkpolicy`. */
+  readonly adminNetworkPolicy?: AdminNetworkPolicySettings;
+  /** Used when `backend` is `calico`. */
+  readonly calico?: CalicoSettings;
 }
 
 /** `policies/guardrails.ts`. */
@@ -85,7 +178,10 @@ export const DEFAULT_PROTECTED_NAMESPACES: readonly string[] = [
 export interface Settings {
   readonly backend: EnforcementBackend;
   readonly dns: Required<DnsSettings>;
-  readonly admission: Required<AdmissionSettings>;
+  readonly admission: Required<Omit<AdmissionSettings, 'webhook'>> & Pick<AdmissionSettings, 'webhook'>;
+  readonly git: { readonly remote: string; readonly base: string; readonly forge?: ForgeSettings; readonly labels: readonly string[] };
+  readonly adminNetworkPolicy: Required<AdminNetworkPolicySettings>;
+  readonly calico: Required<CalicoSettings>;
 }
 
 /** Guardrails with every default applied. */
@@ -103,6 +199,9 @@ export const DEFAULT_SETTINGS: Settings = {
     openshift: { namespace: 'openshift-dns', selector: { 'dns.operator.openshift.io/daemonset-dns': 'default' }, port: 5353 },
   },
   admission: { mode: 'validatingadmissionpolicy', apiVersion: 'v1', validationAction: 'Deny' },
+  git: { remote: 'origin', base: 'main', labels: ['airlock'] },
+  adminNetworkPolicy: { priority: 10, kind: 'AdminNetworkPolicy' },
+  calico: { order: 100 },
 };
 
 export const DEFAULT_GUARDRAILS: Guardrails = { protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES, blastRadiusLimit: 50 };
@@ -123,6 +222,9 @@ export function resolveSettings(spec: SettingsSpec = {}): Settings {
     backend: spec.backend ?? DEFAULT_SETTINGS.backend,
     dns: { ...DEFAULT_SETTINGS.dns, ...spec.dns },
     admission: { ...DEFAULT_SETTINGS.admission, ...spec.admission },
+    git: { ...DEFAULT_SETTINGS.git, ...spec.git },
+    adminNetworkPolicy: { ...DEFAULT_SETTINGS.adminNetworkPolicy, ...spec.adminNetworkPolicy },
+    calico: { ...DEFAULT_SETTINGS.calico, ...spec.calico },
   };
 }
 

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { kyvernoClusterPolicy } from '../admission/kyverno';
 import type { Manifest } from '../admission/manifest';
 import { admissionPlatformObjects, paramNamespaceObject } from '../admission/policy';
-import { validatingWebhookConfiguration } from '../admission/webhook-configuration';
+import { webhookDeploymentObjects } from '../admission/webhook-deployment';
 import type { Guardrails, Settings } from '../settings/settings';
 
 /** Folder of the platform objects under `dist/`; the underscore keeps it apart from any incident id. */
@@ -28,8 +28,16 @@ export function platformObjects(settings: Settings, guardrails: Guardrails): Man
       return admissionPlatformObjects({ apiVersion: admission.apiVersion, validationActions: [admission.validationAction], protectedNamespaces });
     case 'kyverno':
       return [paramNamespaceObject(), kyvernoClusterPolicy({ failureAction: admission.validationAction === 'Deny' ? 'Enforce' : 'Audit', protectedNamespaces })];
-    case 'webhook':
-      return [paramNamespaceObject(), validatingWebhookConfiguration({ protectedNamespaces })];
+    case 'webhook': {
+      const webhook = admission.webhook!; // validate-settings requires it in webhook mode
+      return webhookDeploymentObjects({
+        image: webhook.image,
+        protectedNamespaces,
+        ...(webhook.failurePolicy ? { failurePolicy: webhook.failurePolicy } : {}),
+        ...(webhook.timeoutSeconds ? { timeoutSeconds: webhook.timeoutSeconds } : {}),
+        ...(webhook.caBundle ? { tls: { provided: { caBundle: webhook.caBundle } } } : {}),
+      });
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kub
 import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../../src/incident/declare';
 import { validateIncident } from '../../src/incident/validate-incident';
 import type { Action, Incident } from '../../src/incident/types';
-import { DEFAULT_GUARDRAILS, resolveSettings } from '../../src/settings/settings';
+import { DEFAULT_GUARDRAILS, resolveSettings, type AdmissionSettings } from '../../src/settings/settings';
 import { synthesize, synthesizeIncident } from '../../src/synth/synthesize';
 import { writeDist } from '../../src/synth/dist-writer';
 
@@ -130,5 +130,32 @@ describe('runbook', () => {
   test('warns that DNS permits tunnelling when DNS stays open', () => {
     const files = synthesizeIncident(incident([isolate({ namespace: 'payments', pod: 'checkout-1' })]), settings);
     assert.match(files.get('RUNBOOK.md')!, /tunnelling/);
+  });
+});
+
+describe('platform folder per admission mode', () => {
+  const build = (admission: AdmissionSettings): Array<{ kind: string; spec?: Record<string, unknown> }> => {
+    const tree = synthesize({ settings: resolveSettings({ admission }), guardrails: DEFAULT_GUARDRAILS, incidents: [] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-platform-'));
+    writeDist(path.join(dir, 'dist'), tree);
+    const built = spawnSync('kubectl', ['kustomize', path.join(dir, 'dist', '_platform')], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    return parseAllDocuments(built.stdout).map((d) => d.toJS() as { kind: string; spec?: Record<string, unknown> });
+  };
+
+  test('ValidatingAdmissionPolicy mode writes the policy and its binding once', () => {
+    assert.deepEqual(build({}).map((o) => o.kind).sort(), ['Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+  });
+
+  test('webhook mode writes the server deployment with 2 replicas, a PodDisruptionBudget, a Service and the webhook configuration', () => {
+    const objects = build({ mode: 'webhook', webhook: { image: 'ghcr.io/acme/airlock@sha256:' + 'd'.repeat(64) } });
+    const kinds = objects.map((o) => o.kind);
+    for (const kind of ['Deployment', 'PodDisruptionBudget', 'Service', 'ValidatingWebhookConfiguration']) assert.ok(kinds.includes(kind), `${kind} in ${kinds.join(', ')}`);
+    assert.equal(objects.find((o) => o.kind === 'Deployment')!.spec!.replicas, 2);
+  });
+
+  test('Kyverno mode writes an enforcing ClusterPolicy', () => {
+    const policy = build({ mode: 'kyverno' }).find((o) => o.kind === 'ClusterPolicy')!;
+    assert.ok(JSON.stringify(policy.spec).includes('Enforce'));
   });
 });
