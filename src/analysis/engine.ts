@@ -246,8 +246,9 @@ export class PolicyEngine {
   private readonly admin: CompiledAdminPolicy[];
   private readonly baseline: CompiledAdminPolicy | undefined;
   private readonly rows: Record<Direction, Row[]> = { ingress: [], egress: [] };
-  private readonly egressVectors: RowVector[] = [];
-  private readonly ingressVectors: RowVector[] = [];
+  private readonly egressVectors: (RowVector | undefined)[] = [];
+  private readonly ingressVectors: (RowVector | undefined)[] = [];
+  private readonly vectorsByRow = new Map<Row, Map<string, RowVector>>();
 
   constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
     this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6']);
@@ -264,57 +265,185 @@ export class PolicyEngine {
   /** Assigns every class its row per direction; classes selected by the same policies share a row. */
   private buildRows(): void {
     const shared: Record<Direction, Map<string, Row>> = { ingress: new Map(), egress: new Map() };
-    const vectorsByKey = new Map<string, RowVector>();
+    const none: readonly CompiledNetworkPolicy[] = [];
+    const namespaceIds = new Map<string, number>();
+    const selected: boolean[] = [];
     for (const c of this.universe.classes) {
+      const netpols = this.netpolsByNamespace.get(c.namespace.name) ?? none;
+      let namespaceId = namespaceIds.get(c.namespace.name);
+      if (namespaceId === undefined) {
+        namespaceId = namespaceIds.size;
+        namespaceIds.set(c.namespace.name, namespaceId);
+      }
+      // Each selector is matched once per class, for both directions.
+      const adminSelected = this.admin.map((p) => adminSubjectSelects(p.info, c));
+      selected.length = 0;
+      for (const p of netpols) selected.push(matchesSelector(p.info.podSelector, c.labels));
+      const baselineSelects = this.baseline !== undefined && adminSubjectSelects(this.baseline.info, c);
       for (const direction of ['ingress', 'egress'] as const) {
-        const admin = this.admin.filter((p) => p[direction].length > 0 && adminSubjectSelects(p.info, c));
-        const netpols = (this.netpolsByNamespace.get(c.namespace.name) ?? []).filter((p) => p[direction] && matchesSelector(p.info.podSelector, c.labels));
-        const baseline = this.baseline && this.baseline[direction].length > 0 && adminSubjectSelects(this.baseline.info, c) ? this.baseline : undefined;
-        const key = [admin.map((p) => p.info.ref.name).join(','), netpols.map((p) => p.info.ref.name).join(','), baseline ? 'b' : ''].join('|');
+        // Policies by position: admin ones cluster-wide, NetworkPolicies within their namespace (same-named
+        // policies of two namespaces are different policies, and their rules select in their own namespace).
+        let key = '';
+        for (let k = 0; k < this.admin.length; k++) if (adminSelected[k] && this.admin[k][direction].length > 0) key += `${k},`;
+        let isolating = false;
+        for (let k = 0; k < netpols.length; k++) {
+          if (!selected[k] || !netpols[k][direction]) continue;
+          key += `${isolating ? '' : `|${namespaceId}:`}${k},`;
+          isolating = true;
+        }
+        const baseline = baselineSelects && this.baseline![direction].length > 0 ? this.baseline : undefined;
+        if (baseline) key += '|b';
         let row = shared[direction].get(key);
         if (!row) {
-          const adminRules = admin.flatMap((p) => p[direction]);
-          const npRules = netpols.flatMap((p) => p[direction] ?? []);
+          const adminRules = this.admin.filter((_p, k) => adminSelected[k]).flatMap((p) => p[direction]);
+          const isolatingPolicies = netpols.filter((p, k) => selected[k] && p[direction]);
+          const npRules = isolatingPolicies.flatMap((p) => p[direction] ?? []);
           const baselineRules = baseline ? baseline[direction] : [];
           const all = [...adminRules, ...npRules, ...baselineRules];
+          // The touched sets compile every selector of the row over the whole universe: only the vectors (the
+          // whole-cluster queries) need them, so they are built on first use.
+          let touchedClasses: Set<number> | undefined;
+          let touchedAtoms: Set<number> | undefined;
           row = {
             admin: adminRules,
-            isolatedBy: netpols.map((p) => p.info.ref),
+            isolatedBy: isolatingPolicies.map((p) => p.info.ref),
             networkPolicy: npRules,
             baseline: baselineRules,
-            open: adminRules.length === 0 && netpols.length === 0 && baselineRules.length === 0,
+            open: adminRules.length === 0 && isolatingPolicies.length === 0 && baselineRules.length === 0,
             usesNamedPorts: all.some((r) => r.usesNamedPorts),
-            touchedClasses: mergeTouched(all, (s) => s.classes),
-            touchedAtoms: mergeTouched(all, (s) => s.atoms),
+            get touchedClasses() {
+              return (touchedClasses ??= mergeTouched(all, (s) => s.classes));
+            },
+            get touchedAtoms() {
+              return (touchedAtoms ??= mergeTouched(all, (s) => s.atoms));
+            },
           };
           shared[direction].set(key, row);
         }
         this.rows[direction][c.id] = row;
-        // An ingress row's named ports resolve through its own pod, so its vector is per port list too.
-        const vectorKey = `${direction}\u0000${key}\u0000${direction === 'ingress' && row.usesNamedPorts ? c.portsKey : ''}`;
-        let vector = vectorsByKey.get(vectorKey);
-        if (!vector) {
-          vector = new RowVector(row, direction === 'ingress' ? c : undefined, this.universe.classes);
-          vectorsByKey.set(vectorKey, vector);
-        }
-        (direction === 'ingress' ? this.ingressVectors : this.egressVectors)[c.id] = vector;
       }
     }
+  }
+
+  /**
+   * The vector of a class's row in one direction, created on first use (only the whole-cluster queries use
+   * vectors). Classes with the same row share its vector; an ingress row's named ports resolve through its own
+   * pod, so an ingress vector is per port list too.
+   */
+  private vector(direction: Direction, classId: number): RowVector {
+    const list = direction === 'ingress' ? this.ingressVectors : this.egressVectors;
+    let vector = list[classId];
+    if (!vector) {
+      const row = this.rows[direction][classId];
+      const c = this.universe.classes[classId];
+      let byRow = this.vectorsByRow.get(row);
+      if (!byRow) {
+        byRow = new Map();
+        this.vectorsByRow.set(row, byRow);
+      }
+      const key = direction === 'ingress' && row.usesNamedPorts ? c.portsKey : '';
+      vector = byRow.get(key);
+      if (!vector) {
+        vector = new RowVector(row, direction === 'ingress' ? c : undefined, this.universe.classes);
+        byRow.set(key, vector);
+      }
+      list[classId] = vector;
+    }
+    return vector;
   }
 
   /** The connections allowed from `src` to `dst` (egress of the source ∩ ingress of the destination). */
   allowed(src: Endpoint, dst: Endpoint): ConnectionSet {
     if (src.kind === 'class') {
       if (dst.kind === 'class') {
-        const e = this.egressVectors[src.id].forClass(dst.id);
+        const e = this.vector('egress', src.id).forClass(dst.id);
         if (e.isEmpty()) return e;
-        return e.intersect(this.ingressVectors[dst.id].forClass(src.id));
+        return e.intersect(this.vector('ingress', dst.id).forClass(src.id));
       }
-      if (dst.kind === 'destination-atom') return this.egressVectors[src.id].forAtom(dst.id);
+      if (dst.kind === 'destination-atom') return this.vector('egress', src.id).forAtom(dst.id);
     } else if (src.kind === 'source-atom' && dst.kind === 'class') {
-      return this.ingressVectors[dst.id].forAtom(src.id);
+      return this.vector('ingress', dst.id).forAtom(src.id);
     }
     throw new Error(`no connection between ${src.kind} and ${dst.kind} endpoints: one end must be a pod`);
+  }
+
+  /**
+   * The same answer as `allowed`, computed from the two rows' rules for this pair alone. `allowed` caches
+   * per-row vectors whose first use compiles every selector of the row over the whole cluster; a query about a
+   * few pods (`airlock plan`) is much cheaper this way, while the whole-cluster list is cheaper with `allowed`.
+   */
+  allowedDirect(src: Endpoint, dst: Endpoint): ConnectionSet {
+    if (src.kind !== 'class' && dst.kind !== 'class') throw new Error('no connection between two external endpoints: one end must be a pod');
+    const destination = dst.kind === 'class' ? this.universe.classes[dst.id] : undefined;
+    let egress = ConnectionSet.all;
+    if (src.kind === 'class') {
+      egress = evaluate(this.rows.egress[src.id], dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id }, destination, false).allowed;
+      if (egress.isEmpty() || dst.kind !== 'class') return egress;
+    }
+    const ingress = evaluate(this.rows.ingress[dst.id], src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id }, destination, false).allowed;
+    return egress.intersect(ingress);
+  }
+
+  /**
+   * What every class and every external atom may exchange with one class, in one direction seen from it:
+   * `ingress` = what each may send to it (indexes: class ids, `sourceAtoms`), `egress` = what it may send to
+   * each (class ids, `destinationAtoms`). The same answers as `allowedDirect` for each pair, but each distinct
+   * peer row is evaluated once (peers selected by the same policies share the verdict of their side), and the
+   * class's own side is skipped where the peer's side already allows nothing.
+   */
+  reach(classId: number, direction: Direction): { classes: ConnectionSet[]; atoms: ConnectionSet[] } {
+    const self = this.universe.classes[classId];
+    const selfPeer: PeerId = { kind: 'class', id: classId };
+    // The class's own side through its row vector: only its own row's few selectors are compiled over the
+    // cluster, and peers that none of them names share one verdict.
+    const own = this.vector(direction, classId);
+    if (direction === 'ingress') {
+      const peerSides = new Map<Row, ConnectionSet>();
+      const classes = this.universe.classes.map((c) => {
+        const row = this.rows.egress[c.id];
+        let theirs = peerSides.get(row);
+        if (!theirs) {
+          theirs = evaluate(row, selfPeer, self, false).allowed;
+          peerSides.set(row, theirs);
+        }
+        if (theirs.isEmpty()) return ConnectionSet.none;
+        return theirs.intersect(own.forClass(c.id));
+      });
+      const atoms = this.universe.sourceAtoms.map((_, id) => own.forAtom(id));
+      return { classes, atoms };
+    }
+    const peerSides = new Map<Row, Map<string, ConnectionSet>>();
+    const classes = this.universe.classes.map((c) => {
+      const mine = own.forClass(c.id);
+      if (mine.isEmpty()) return mine;
+      // The peer's ingress row resolves named ports through the peer itself.
+      const row = this.rows.ingress[c.id];
+      const key = row.usesNamedPorts ? c.portsKey : '';
+      let byPorts = peerSides.get(row);
+      if (!byPorts) {
+        byPorts = new Map();
+        peerSides.set(row, byPorts);
+      }
+      let theirs = byPorts.get(key);
+      if (!theirs) {
+        theirs = evaluate(row, selfPeer, c, false).allowed;
+        byPorts.set(key, theirs);
+      }
+      return mine.intersect(theirs);
+    });
+    const atoms = this.universe.destinationAtoms.map((_, id) => own.forAtom(id));
+    return { classes, atoms };
+  }
+
+  /**
+   * One side of a connection: what a pod class's own policies admit, in `direction`, with a peer (a class, or
+   * an atom of that direction), whatever the peer's policies say. Containment is a property of the contained
+   * pod's side, so `airlock plan` compares sides.
+   */
+  sideAllowed(classId: number, direction: Direction, peer: Endpoint): ConnectionSet {
+    const peerId: PeerId = peer.kind === 'class' ? { kind: 'class', id: peer.id } : { kind: 'atom', id: peer.id };
+    const destination = direction === 'ingress' ? this.universe.classes[classId] : peer.kind === 'class' ? this.universe.classes[peer.id] : undefined;
+    return evaluate(this.rows[direction][classId], peerId, destination, false).allowed;
   }
 
   /** The verdict of a connection with the policies behind each part: slower than `allowed`, for reports. */

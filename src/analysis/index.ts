@@ -33,13 +33,37 @@ export { workloadKey, type PodClass, type Universe } from './universe';
 export { connectionList, formatConnlistJson, formatConnlistText, type ConnlistEntry, type ConnlistOptions } from './connlist';
 export {
   compareReachability,
+  compareReachabilityOf,
   describeVerdictSource,
   podReachability,
   podsSelectedBy,
+  reachVector,
   type Attribution,
   type PodReachabilityChange,
   type PolicySide,
   type ReachChange,
   type ReachEntry,
   type ReachPeer,
+  type ReachVector,
 } from './reachability';
+export {
+  describeAction,
+  groupResidual,
+  planExitCode,
+  planIncident,
+  type ActionPlan,
+  type AdmissionActionPlan,
+  type BlastRadiusEntry,
+  type FindingCode,
+  type IncidentPlan,
+  type NetworkActionPlan,
+  type PlanFinding,
+  type PlanInput,
+  type PlanTarget,
+  type ResidualEntry,
+  type ResidualGroup,
+} from './plan';
+export { formatPlanJson, planToJson, type ActionPlanJson, type ResidualJson } from './plan-json';
+export { formatPlanMarkdown, type MarkdownOptions } from './plan-markdown';
+export { formatPlanText, type TextOptions } from './plan-text';
+export { escapeMarkdown, markdownCode, mermaidLabel, terminalText } from './plan-escape';

@@ -87,38 +87,157 @@ interface PeerGroup {
   readonly endpoints: Endpoint[];
 }
 
-/** The peers of a target: workloads (their classes, without the target itself) and external atoms. */
-function peerGroups(engine: PolicyEngine, target: PodInfo, direction: Direction): Map<string, PeerGroup> {
-  const groups = new Map<string, PeerGroup>();
-  for (const c of engine.universe.classes) {
-    const byWorkload = new Map<string, { workload: WorkloadRef; pods: string[] }>();
-    for (const p of c.pods) {
-      if (p === target) continue;
-      const key = workloadKey(p.workload);
-      const entry = byWorkload.get(key) ?? { workload: p.workload, pods: [] };
-      entry.pods.push(p.name);
-      byWorkload.set(key, entry);
-    }
-    for (const [key, { workload, pods }] of byWorkload) {
-      const existing = groups.get(key);
-      if (existing && existing.peer.kind === 'workload') {
-        existing.endpoints.push({ kind: 'class', id: c.id });
-        groups.set(key, { peer: { ...existing.peer, pods: [...existing.peer.pods, ...pods] }, endpoints: existing.endpoints });
-      } else groups.set(key, { peer: { kind: 'workload', key, workload, pods }, endpoints: [{ kind: 'class', id: c.id }] });
-    }
+/** A class's pods grouped by the workload they are reported under. */
+interface ClassWorkload {
+  readonly key: string;
+  readonly workload: WorkloadRef;
+  readonly pods: readonly PodInfo[];
+}
+
+/** Per engine, lazily: each class's pods by workload, the workload groups by key, the atom groups by direction. */
+interface PeerIndex {
+  readonly classWorkloads: (readonly ClassWorkload[] | undefined)[];
+  readonly workloads: Map<string, PeerGroup>;
+  readonly atoms: Map<Direction, (PeerGroup | undefined)[]>;
+}
+
+const peerIndexes = new WeakMap<PolicyEngine, PeerIndex>();
+
+function peerIndex(engine: PolicyEngine): PeerIndex {
+  let index = peerIndexes.get(engine);
+  if (!index) {
+    index = { classWorkloads: [], workloads: new Map(), atoms: new Map() };
+    peerIndexes.set(engine, index);
   }
-  const atoms = direction === 'ingress' ? engine.universe.sourceAtoms : engine.universe.destinationAtoms;
-  atoms.forEach((range, id) => {
+  return index;
+}
+
+/** A class's pods by workload; computed on first use per engine and class. */
+function classWorkloads(engine: PolicyEngine, classId: number): readonly ClassWorkload[] {
+  const index = peerIndex(engine);
+  let list = index.classWorkloads[classId];
+  if (!list) {
+    const byWorkload = new Map<string, { key: string; workload: WorkloadRef; pods: PodInfo[] }>();
+    for (const p of engine.universe.classes[classId].pods) {
+      const key = workloadKey(p.workload);
+      const entry = byWorkload.get(key);
+      if (entry) entry.pods.push(p);
+      else byWorkload.set(key, { key, workload: p.workload, pods: [p] });
+    }
+    list = [...byWorkload.values()];
+    index.classWorkloads[classId] = list;
+  }
+  return list;
+}
+
+/** A workload's group: all its pods and the classes they are in (a workload lives in one namespace). */
+function workloadGroup(engine: PolicyEngine, w: ClassWorkload): PeerGroup {
+  const index = peerIndex(engine);
+  let group = index.workloads.get(w.key);
+  if (!group) {
+    const pods: string[] = [];
+    const endpoints: Endpoint[] = [];
+    for (const c of engine.universe.classesByNamespace.get(w.workload.namespace) ?? []) {
+      const mine = classWorkloads(engine, c.id).find((x) => x.key === w.key);
+      if (!mine) continue;
+      endpoints.push({ kind: 'class', id: c.id });
+      for (const p of mine.pods) pods.push(p.name);
+    }
+    group = { peer: { kind: 'workload', key: w.key, workload: w.workload, pods }, endpoints };
+    index.workloads.set(w.key, group);
+  }
+  return group;
+}
+
+/** The group of an external atom of a direction. */
+function atomGroup(engine: PolicyEngine, direction: Direction, id: number): PeerGroup {
+  const index = peerIndex(engine);
+  let list = index.atoms.get(direction);
+  if (!list) {
+    list = [];
+    index.atoms.set(direction, list);
+  }
+  let group = list[id];
+  if (!group) {
+    const range = (direction === 'ingress' ? engine.universe.sourceAtoms : engine.universe.destinationAtoms)[id];
     const key = `${formatRange(range)}[External]`;
-    groups.set(key, { peer: { kind: 'external', key, range }, endpoints: [{ kind: direction === 'ingress' ? 'source-atom' : 'destination-atom', id }] });
+    group = { peer: { kind: 'external', key, range }, endpoints: [{ kind: direction === 'ingress' ? 'source-atom' : 'destination-atom', id }] };
+    list[id] = group;
+  }
+  return group;
+}
+
+/**
+ * The peers a target exchanges anything with, in one direction: workloads (their classes, without the target
+ * itself) and external atoms. Found from the target's reach vector, so the cost is one pass over the cluster's
+ * classes, plus the peers found.
+ */
+function peerGroups(engine: PolicyEngine, target: PodInfo, direction: Direction): Map<string, PeerGroup> {
+  const targetClass = engine.universe.classOfPod.get(target)!.id;
+  const v = reachVector(engine, targetClass, direction);
+  const out = new Map<string, PeerGroup>();
+  const own = workloadKey(target.workload);
+  v.classes.forEach((conns, classId) => {
+    if (conns.isEmpty()) return;
+    for (const w of classWorkloads(engine, classId)) {
+      if (out.has(w.key) || (w.pods.length === 1 && w.pods[0] === target)) continue;
+      const group = workloadGroup(engine, w);
+      if (w.key !== own || group.peer.kind !== 'workload') {
+        out.set(w.key, group);
+        continue;
+      }
+      // The target is not its own peer: its class stays an endpoint only if it holds other pods of the workload.
+      const mates = classWorkloads(engine, targetClass).find((x) => x.key === own)!;
+      const endpoints = mates.pods.length > 1 ? group.endpoints : group.endpoints.filter((e) => !(e.kind === 'class' && e.id === targetClass));
+      out.set(w.key, { peer: { ...group.peer, pods: group.peer.pods.filter((name) => name !== target.name) }, endpoints });
+    }
   });
-  return groups;
+  v.atoms.forEach((conns, id) => {
+    if (conns.isEmpty()) return;
+    const group = atomGroup(engine, direction, id);
+    out.set(group.peer.key, group);
+  });
+  return out;
+}
+
+/**
+ * What every class and every external atom of an engine's universe may exchange with one class, in one
+ * direction seen from that class: `ingress` = what each may send to it, `egress` = what it may send to each.
+ * Indexes are the universe's class ids and the direction's atom indexes (`sourceAtoms` for ingress,
+ * `destinationAtoms` for egress).
+ */
+export interface ReachVector {
+  readonly classes: readonly ConnectionSet[];
+  readonly atoms: readonly ConnectionSet[];
+}
+
+const reachVectors = new WeakMap<PolicyEngine, Map<string, ReachVector>>();
+
+/**
+ * The reach vector of a class, computed once per engine, class and direction: replicas of one workload share
+ * their class, so a plan over many of them evaluates the cluster once. Uses the direct evaluation, which never
+ * compiles the rest of the cluster's selectors.
+ */
+export function reachVector(engine: PolicyEngine, classId: number, direction: Direction): ReachVector {
+  let perEngine = reachVectors.get(engine);
+  if (!perEngine) {
+    perEngine = new Map();
+    reachVectors.set(engine, perEngine);
+  }
+  const key = `${direction}:${classId}`;
+  let v = perEngine.get(key);
+  if (!v) {
+    v = engine.reach(classId, direction);
+    perEngine.set(key, v);
+  }
+  return v;
 }
 
 function connsWith(engine: PolicyEngine, self: Endpoint, group: PeerGroup | undefined, direction: Direction): ConnectionSet {
-  if (!group) return ConnectionSet.none;
+  if (!group || self.kind !== 'class') return ConnectionSet.none;
+  const v = reachVector(engine, self.id, direction);
   let conns = ConnectionSet.none;
-  for (const e of group.endpoints) conns = conns.union(direction === 'ingress' ? engine.allowed(e, self) : engine.allowed(self, e));
+  for (const e of group.endpoints) conns = conns.union(e.kind === 'class' ? v.classes[e.id] : v.atoms[e.id]);
   return conns;
 }
 
@@ -152,7 +271,15 @@ function policiesOf(engine: PolicyEngine, classId: number): Record<Direction, Po
  * Peers are compared by name, so a peer that exists on one side only shows as all-removed or all-added.
  */
 export function compareReachability(before: Inventory, after: Inventory, targets: readonly PodRef[], options: EngineOptions = {}): PodReachabilityChange[] {
-  const engines = { before: new PolicyEngine(before, options), after: new PolicyEngine(after, options) };
+  return compareReachabilityOf({ before: new PolicyEngine(before, options), after: new PolicyEngine(after, options) }, targets);
+}
+
+/**
+ * `compareReachability` over engines the caller already built, so a caller that asks several questions of the
+ * same two inventories (the plan: targets of several actions, guardrails, residuals) compiles each only once.
+ */
+export function compareReachabilityOf(engines: { readonly before: PolicyEngine; readonly after: PolicyEngine }, targets: readonly PodRef[]): PodReachabilityChange[] {
+  const [before, after] = [engines.before.inventory, engines.after.inventory];
   return targets.map((ref) => {
     const pods = { before: targetPod(before, ref, 'inventory before the change'), after: targetPod(after, ref, 'inventory after the change') };
     const classIds = {

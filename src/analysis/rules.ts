@@ -8,12 +8,18 @@ import { ConnectionSet, PortSet } from './ports';
 import { isMatchAll, matchesSelector } from './selectors';
 import type { PodClass, Universe } from './universe';
 
-/** The peers a rule selects, as class ids and atom indexes of one direction's universe. */
+/**
+ * The peers a rule selects, as class ids and atom indexes of one direction's universe. Computed on demand:
+ * `hasClass`/`hasAtom` decide one peer (what a query about a few pods needs, e.g. `airlock plan`), while the
+ * `classes`/`atoms` sets are materialised on first access (what the whole-cluster connection list needs).
+ */
 export interface Selection {
   readonly allClasses: boolean;
   readonly classes: ReadonlySet<number>;
   readonly allAtoms: boolean;
   readonly atoms: ReadonlySet<number>;
+  hasClass(id: number): boolean;
+  hasAtom(id: number): boolean;
 }
 
 /** A peer of one direction: a pod class, or an external atom (index into the direction's atom list). */
@@ -36,7 +42,7 @@ const EMPTY_SET: ReadonlySet<number> = new Set();
 
 /** True when the selection covers this peer. */
 export function selects(selection: Selection, peer: PeerId): boolean {
-  return peer.kind === 'class' ? selection.allClasses || selection.classes.has(peer.id) : selection.allAtoms || selection.atoms.has(peer.id);
+  return peer.kind === 'class' ? selection.hasClass(peer.id) : selection.hasAtom(peer.id);
 }
 
 function scopeClasses(scope: NamespaceScope, universe: Universe): PodClass[] {
@@ -48,38 +54,135 @@ function scopeClasses(scope: NamespaceScope, universe: Universe): PodClass[] {
   return out;
 }
 
+function scopeIncludes(scope: NamespaceScope, c: PodClass): boolean {
+  return scope.kind === 'name' ? c.namespace.name === scope.name : matchesSelector(scope.selector, c.namespace.labels);
+}
+
+type PodPeer = Extract<Peer, { kind: 'pods' }>;
+type IpPeer = Extract<Peer, { kind: 'ips' }>;
+
+/**
+ * A selection that computes what it is asked: single answers are memoised, the full sets are built once on
+ * first access and then answer every question.
+ */
+class LazySelection implements Selection {
+  readonly allClasses: boolean;
+  private readonly podPeers: readonly PodPeer[];
+  private readonly ipPeers: readonly IpPeer[];
+  private classSet: ReadonlySet<number> | undefined;
+  private atomSet: ReadonlySet<number> | undefined;
+  private allAtomsValue: boolean | undefined;
+  private classMemo: Map<number, boolean> | undefined;
+  private atomMemo: Map<number, boolean> | undefined;
+
+  constructor(
+    peers: readonly Peer[],
+    private readonly universe: Universe,
+    private readonly atomList: readonly IpRange[],
+  ) {
+    this.podPeers = peers.filter((p): p is PodPeer => p.kind === 'pods');
+    this.ipPeers = peers.filter((p): p is IpPeer => p.kind === 'ips');
+    this.allClasses = this.podPeers.some((p) => p.namespaces.kind === 'selector' && isMatchAll(p.namespaces.selector) && isMatchAll(p.pods));
+    if (this.allClasses) this.classSet = EMPTY_SET;
+    if (this.ipPeers.length === 0) {
+      this.atomSet = EMPTY_SET;
+      this.allAtomsValue = false;
+    }
+  }
+
+  get classes(): ReadonlySet<number> {
+    if (!this.classSet) {
+      const set = new Set<number>();
+      for (const peer of this.podPeers) for (const c of scopeClasses(peer.namespaces, this.universe)) if (matchesSelector(peer.pods, c.labels)) set.add(c.id);
+      this.classSet = set;
+    }
+    return this.classSet;
+  }
+
+  get allAtoms(): boolean {
+    if (this.allAtomsValue === undefined) this.materialiseAtoms();
+    return this.allAtomsValue!;
+  }
+
+  get atoms(): ReadonlySet<number> {
+    if (!this.atomSet) this.materialiseAtoms();
+    return this.atomSet!;
+  }
+
+  hasClass(id: number): boolean {
+    if (this.allClasses) return true;
+    if (this.classSet) return this.classSet.has(id);
+    this.classMemo ??= new Map();
+    let hit = this.classMemo.get(id);
+    if (hit === undefined) {
+      const c = this.universe.classes[id];
+      hit = this.podPeers.some((p) => scopeIncludes(p.namespaces, c) && matchesSelector(p.pods, c.labels));
+      this.classMemo.set(id, hit);
+    }
+    return hit;
+  }
+
+  hasAtom(id: number): boolean {
+    if (this.atomSet) return this.allAtomsValue! || this.atomSet.has(id);
+    this.atomMemo ??= new Map();
+    let hit = this.atomMemo.get(id);
+    if (hit === undefined) {
+      const atom = this.atomList[id];
+      hit = this.ipPeers.some((p) => p.ips.containsRange(atom));
+      this.atomMemo.set(id, hit);
+    }
+    return hit;
+  }
+
+  private materialiseAtoms(): void {
+    const ids = new Set<number>();
+    this.atomList.forEach((a, k) => {
+      if (this.ipPeers.some((p) => p.ips.containsRange(a))) ids.add(k);
+    });
+    this.allAtomsValue = this.atomList.length > 0 && ids.size === this.atomList.length;
+    this.atomSet = this.allAtomsValue ? EMPTY_SET : ids;
+  }
+}
+
+const SELECT_EVERYTHING: Selection = {
+  allClasses: true,
+  classes: EMPTY_SET,
+  allAtoms: true,
+  atoms: EMPTY_SET,
+  hasClass: () => true,
+  hasAtom: () => true,
+};
+
 /** Compiles peers to a selection over the universe (atoms of the given direction). */
 export function selectPeers(peers: Peers, universe: Universe, atoms: readonly IpRange[]): Selection {
-  if (peers.kind === 'all') return { allClasses: true, classes: EMPTY_SET, allAtoms: true, atoms: EMPTY_SET };
+  if (peers.kind === 'all') return SELECT_EVERYTHING;
   return selectPeerList(peers.peers, universe, atoms);
 }
 
-/** Compiles a list of peers (any one matching suffices) to a selection. */
+/** Compiles a list of peers (any one matching suffices) to a selection. `nodes` peers never match. */
 export function selectPeerList(peers: readonly Peer[], universe: Universe, atoms: readonly IpRange[]): Selection {
-  let allClasses = false;
-  const classes = new Set<number>();
-  const atomIds = new Set<number>();
-  for (const peer of peers) {
-    if (peer.kind === 'nodes') continue;
-    if (peer.kind === 'ips') {
-      atoms.forEach((a, k) => {
-        if (peer.ips.containsRange(a)) atomIds.add(k);
-      });
-      continue;
-    }
-    if (peer.namespaces.kind === 'selector' && isMatchAll(peer.namespaces.selector) && isMatchAll(peer.pods)) {
-      allClasses = true;
-      continue;
-    }
-    for (const c of scopeClasses(peer.namespaces, universe)) if (matchesSelector(peer.pods, c.labels)) classes.add(c.id);
-  }
-  if (allClasses) classes.clear();
-  const allAtoms = atoms.length > 0 && atomIds.size === atoms.length;
-  return { allClasses, classes, allAtoms, atoms: allAtoms ? EMPTY_SET : atomIds };
+  return new LazySelection(peers, universe, atoms);
 }
 
+type CompiledPorts = { connsFor: (destination: PodClass | undefined) => ConnectionSet; usesNamedPorts: boolean };
+
+/**
+ * Compiled ports by spec object. They depend on nothing but the spec (named ports resolve per destination at
+ * query time), and the inventories a plan derives share their unchanged policy objects.
+ */
+const compiledPorts = new WeakMap<PortsSpec, CompiledPorts>();
+
 /** Compiles a ports spec into a function of the destination (named ports need the destination pod). */
-export function compilePorts(ports: PortsSpec): { connsFor: (destination: PodClass | undefined) => ConnectionSet; usesNamedPorts: boolean } {
+export function compilePorts(ports: PortsSpec): CompiledPorts {
+  let compiled = compiledPorts.get(ports);
+  if (!compiled) {
+    compiled = compilePortsUncached(ports);
+    compiledPorts.set(ports, compiled);
+  }
+  return compiled;
+}
+
+function compilePortsUncached(ports: PortsSpec): CompiledPorts {
   if (ports.kind === 'all') return { connsFor: () => ConnectionSet.all, usesNamedPorts: false };
   let fixed = ConnectionSet.none;
   const named: Extract<PortClause, { kind: 'named' }>[] = [];

@@ -30,24 +30,59 @@ export interface Universe {
   readonly classesByNamespace: ReadonlyMap<string, readonly PodClass[]>;
 }
 
+/** Length-prefixed, so no label text (however crafted) makes two different label sets share a key. */
 function labelsKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  let key = '';
+  for (const k of Object.keys(labels).sort()) {
+    const v = labels[k];
+    key += `${k.length}:${k}${v.length}:${v}`;
+  }
+  return key;
 }
 
 function portsKey(ports: readonly ContainerPort[]): string {
-  return JSON.stringify(ports.map((p) => [p.name ?? '', p.port, p.protocol]));
+  let key = '';
+  for (const p of ports) {
+    const name = p.name ?? '';
+    key += `${name.length}:${name}${p.port}/${p.protocol};`;
+  }
+  return key;
 }
 
 function ipSetsOf(peers: readonly Peer[]): IpSet[] {
   return peers.flatMap((p) => (p.kind === 'ips' ? [p.ips] : []));
 }
 
-/** Groups pods into classes and computes the external atoms of both directions. */
-export function buildUniverse(inventory: Inventory, families: readonly IpFamily[]): Universe {
+/**
+ * Class keys per pod object. Pods are immutable and the inventories a plan derives (with its manifests, with a
+ * label applied) share every unchanged pod object, so each pod's key is computed once across them.
+ */
+const podKeys = new WeakMap<PodInfo, { readonly key: string; readonly portsKey: string }>();
+
+function podKey(pod: PodInfo): { readonly key: string; readonly portsKey: string } {
+  let k = podKeys.get(pod);
+  if (!k) {
+    const pk = portsKey(pod.ports);
+    k = { key: `${pod.namespace.length}:${pod.namespace}\u0000${labelsKey(pod.labels)}\u0000${pk}`, portsKey: pk };
+    podKeys.set(pod, k);
+  }
+  return k;
+}
+
+type Partition = Pick<Universe, 'classes' | 'classOfPod' | 'classesByNamespace'>;
+
+/**
+ * Partitions by pod list: inventories that share their pod list and namespaces (the plan's reference
+ * inventory is the after inventory's pods with other policies) share their classes, which depend on nothing else.
+ */
+const partitions = new WeakMap<readonly PodInfo[], { readonly namespaces: Inventory['namespaces']; readonly partition: Partition }>();
+
+function partition(inventory: Inventory): Partition {
+  const cached = partitions.get(inventory.pods);
+  if (cached && cached.namespaces === inventory.namespaces) return cached.partition;
   const byKey = new Map<string, { namespace: NamespaceInfo; labels: Labels; ports: readonly ContainerPort[]; portsKey: string; pods: PodInfo[] }>();
   for (const pod of inventory.pods) {
-    const pk = portsKey(pod.ports);
-    const key = `${pod.namespace}\u0000${labelsKey(pod.labels)}\u0000${pk}`;
+    const { key, portsKey: pk } = podKey(pod);
     let entry = byKey.get(key);
     if (!entry) {
       const namespace = inventory.namespaces.get(pod.namespace) ?? { name: pod.namespace, labels: {} };
@@ -65,6 +100,14 @@ export function buildUniverse(inventory: Inventory, families: readonly IpFamily[
     list.push(c);
     classesByNamespace.set(c.namespace.name, list);
   }
+  const result = { classes, classOfPod, classesByNamespace };
+  partitions.set(inventory.pods, { namespaces: inventory.namespaces, partition: result });
+  return result;
+}
+
+/** Groups pods into classes and computes the external atoms of both directions. */
+export function buildUniverse(inventory: Inventory, families: readonly IpFamily[]): Universe {
+  const { classes, classOfPod, classesByNamespace } = partition(inventory);
 
   const ingressSets: IpSet[] = [];
   const egressSets: IpSet[] = [];

@@ -5,8 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { AirlockError, ExitCode, ValidationError } from '../errors';
 import { analyzeCommand } from './commands/analyze';
+import { auditCommand } from './commands/audit';
+import { labelCommand } from './commands/label';
 import { listCommand } from './commands/list';
 import { newCommand } from './commands/new';
+import { planCommand } from './commands/plan';
+import { expireCommand, liftCommand, proposeCommand } from './commands/propose';
 import { synthCommand } from './commands/synth';
 import { webhookCommand } from './commands/webhook';
 
@@ -18,7 +22,19 @@ export function program(setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const command of [synthCommand(setExit), newCommand(), listCommand(), analyzeCommand(), webhookCommand()]) {
+  for (const command of [
+    synthCommand(setExit),
+    newCommand(),
+    listCommand(),
+    planCommand(setExit),
+    proposeCommand(),
+    liftCommand(),
+    expireCommand(),
+    labelCommand(),
+    auditCommand(),
+    analyzeCommand(),
+    webhookCommand(),
+  ]) {
     root.addCommand(command.exitOverride());
   }
   return root;

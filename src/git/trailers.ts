@@ -16,11 +16,14 @@ export const TrailerKey = {
 } as const;
 export type TrailerKey = (typeof TrailerKey)[keyof typeof TrailerKey];
 
-/** What a commit does to its incident; lifting is a commit too, so history alone tells the story. */
-export type AirlockAction = 'contain' | 'update' | 'lift';
+/**
+ * What a commit does to its incident; lifting is a commit too, so history alone tells the story. `label` and
+ * `restore` record the explicit step of (un)labelling a live pod (`airlock label`): commits with no file change.
+ */
+export type AirlockAction = 'contain' | 'update' | 'lift' | 'label' | 'restore';
 
 /** The accepted actions, for validation and help texts. */
-export const AIRLOCK_ACTIONS: readonly AirlockAction[] = ['contain', 'update', 'lift'];
+export const AIRLOCK_ACTIONS: readonly AirlockAction[] = ['contain', 'update', 'lift', 'label', 'restore'];
 
 /** Whether a string read back from history is one of the actions this version knows. */
 export function isAirlockAction(value: string): value is AirlockAction {

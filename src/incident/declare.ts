@@ -23,6 +23,12 @@ export interface IsolatePodOptions extends NetworkActionOptions {
   readonly pod: string;
   /** Traffic that stays allowed. @default none beyond the DNS profile */
   readonly allow?: readonly AllowRule[];
+  /**
+   * Also detach the pod from its ReplicaSet and Services when `airlock label` labels it: their selector labels
+   * move to an annotation, so a healthy replacement starts, policies keyed on those labels stop selecting the
+   * suspect pod, and the evidence keeps running. @default false
+   */
+  readonly detach?: boolean;
 }
 
 /** Options of {@link isolate} for a workload (every pod carrying the labels). */

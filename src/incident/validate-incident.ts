@@ -110,6 +110,7 @@ function checkAction(c: FieldChecker, raw: unknown, field: string, guardrails: G
   }
 
   const namespace = c.checked(action, 'namespace', field, checkDns1123Label, NAME_HINTS.dns1123Label, { required: true });
+  if (action.detach !== undefined && typeof action.detach !== 'boolean') c.report(join(field, 'detach'), `is ${describe(action.detach)}`, 'true or false');
   c.oneOf(action, 'dns', field, DNS_PROFILES);
   let overridden = false;
   if (action.override !== undefined) {

@@ -51,14 +51,18 @@ function actionSection(incident: Incident, action: Action, index: number, settin
       'New Pods, workload templates and `kubectl debug` sessions that use these images are refused once the blocklist is synced. Running pods are not touched: isolate them too.',
     ].join('\n');
   }
-  const policy = `\`${isolationPolicyName(incident, action, index)}\` in namespace \`${action.namespace}\``;
+  const policy = `\`${isolationPolicyName(incident, action, index)}\` (${settings.backend} backend)`;
   const dns = dnsNote(action, settings);
   const labelPod = (pod: string): string[] => [
     `Evidence first — capture before the pod changes or goes:`,
     '',
     code(evidenceSteps(action.namespace, pod, `evidence/${incident.id}/${pod}`)),
     '',
-    `Then, once the manifests are synced (the policy selects \`${QUARANTINE_LABEL}=${incident.id}\`, which no pod carries yet), apply the quarantine label to the live pod. This is the step that contains it:`,
+    `Then, once the manifests are synced (the policy selects \`${QUARANTINE_LABEL}=${incident.id}\`, which no pod carries yet), apply the quarantine label to the live pod. This is the step that contains it. \`airlock label\` does it and records it in git${action.kind === 'isolatePod' && action.detach ? '; it also detaches the pod from its ReplicaSet and Services (their selector labels move to an annotation), so a healthy replacement starts and the evidence keeps running' : ''}:`,
+    '',
+    code([shellCommand(['npx', 'airlock', 'label', incident.id, '--dry-run']), shellCommand(['npx', 'airlock', 'label', incident.id])]),
+    '',
+    'Or by hand:',
     '',
     code([shellCommand(['kubectl', 'label', 'pod', '--namespace', action.namespace, pod, `${QUARANTINE_LABEL}=${incident.id}`])]),
     '',
@@ -106,7 +110,7 @@ function liftSection(incident: Incident): string {
     '',
     code([
       shellCommand(['npx', 'airlock', 'lift', incident.id, '--reason', 'contained and investigated']),
-      ...pods.map((p) => shellCommand(['kubectl', 'label', 'pod', '--namespace', p.namespace, p.pod, `${QUARANTINE_LABEL}-`])),
+      ...(pods.length > 0 ? [shellCommand(['npx', 'airlock', 'label', incident.id, '--restore'])] : []),
     ]),
   ].join('\n');
 }

@@ -2,7 +2,7 @@
  * Throwaway Airlock projects for end-to-end tests: a temp dir with the real `src/` and `node_modules/`
  * (symlinked), the repository's `policies/`, and the incidents a test writes. The real CLI runs in it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -45,6 +45,19 @@ export interface CliResult {
 export function airlock(cwd: string, args: readonly string[]): CliResult {
   const result = spawnSync(process.execPath, [path.join(REPO, 'src/cli/bin.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the real `airlock` without blocking this process's event loop (for tests that serve HTTP on loopback). */
+export function airlockAsync(cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO, 'src/cli/bin.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
 }
 
 /** Every file under a directory with its bytes, for byte-for-byte comparisons. */

@@ -1,23 +1,9 @@
 /** `airlock list [--json]`: the incidents, their status and what they contain. */
 import { Command } from 'commander';
 import { loadProject } from '../../project/load-project';
-import type { Action } from '../../incident/types';
+import { describeAction } from '../../incident/describe-action';
 import { output, projectRoot } from '../context';
 
-function describeAction(a: Action): string {
-  switch (a.kind) {
-    case 'isolatePod':
-      return `isolate ${a.namespace}/${a.pod}`;
-    case 'isolateWorkload':
-      return `isolate ${a.namespace}/${Object.entries(a.selector).map(([k, v]) => `${k}=${v}`).join(',')}`;
-    case 'quarantineNamespace':
-      return `quarantine ns/${a.namespace}`;
-    case 'restrictEgress':
-      return `restrict egress ${a.namespace}/${a.pod ?? Object.entries(a.selector).map(([k, v]) => `${k}=${v}`).join(',')}`;
-    case 'blockImages':
-      return `block ${a.images.length} image${a.images.length === 1 ? '' : 's'}`;
-  }
-}
 
 /** A plain-text table with columns padded to their widest cell. */
 export function table(rows: readonly (readonly string[])[]): string {

@@ -1,0 +1,120 @@
+/**
+ * Proposing an incident's containment (or its lift) through git: synthesize, commit only the incident's files
+ * with machine-readable trailers, push a branch `airlock/<id>` (or, break-glass, the base branch), and open or
+ * update the pull request whose body is the plan. Used by `propose`, `lift`, `expire` and the alert intake.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../errors';
+import type { Inventory } from '../analysis/model';
+import { formatPlanMarkdown } from '../analysis/plan-markdown';
+import { openOrUpdateChangeRequest, type ChangeRequest, type ForgeCallOptions } from '../git/forge';
+import { openWorkTree } from '../git/runner';
+import { proposeChange, type ProposeEvent, type ProposeResult } from '../git/repository';
+import type { AirlockAction } from '../git/trailers';
+import { describeAction } from '../incident/describe-action';
+import type { Incident } from '../incident/types';
+import { PLATFORM_DIR } from '../synth/platform-chart';
+import { DIST_DIR, synthProject } from '../synth/synth-project';
+import { planIncidents } from './plan-incidents';
+
+/** Options of {@link proposeIncident}. */
+export interface ProposeIncidentOptions {
+  /** Project root (inside a git work tree). */
+  readonly root: string;
+  /** Incident id (case-insensitive). */
+  readonly id: string;
+  /** Break-glass: commit straight to the base branch, with this reason recorded as `Airlock-Break-Glass`. */
+  readonly direct?: { readonly reason: string };
+  /** @default settings.git.remote */
+  readonly remote?: string;
+  /** @default settings.git.base */
+  readonly base?: string;
+  /** A cluster snapshot: when given, the pull request body is the full plan. */
+  readonly inventory?: Inventory;
+  /** Why the incident is lifted (lift commits). */
+  readonly liftReason?: string;
+  /** Progress (fetch, push, retries). */
+  readonly onEvent?: (event: ProposeEvent) => void | Promise<void>;
+  /** Environment and fetch for the forge call (tests). */
+  readonly forge?: ForgeCallOptions;
+}
+
+/** What was proposed. */
+export interface ProposedIncident {
+  readonly incident: Incident;
+  readonly action: AirlockAction;
+  readonly subject: string;
+  readonly git: ProposeResult;
+  /** The pull/merge request, when a forge is configured and a branch was pushed. */
+  readonly changeRequest?: ChangeRequest;
+}
+
+
+/** `incident(<ID>): <what is contained>`, kept to one line of reasonable length. */
+export function commitSubject(incident: Incident, action: AirlockAction): string {
+  const what = action === 'lift' ? `lift ${incident.actions.map(describeAction).join('; ')}` : incident.actions.map(describeAction).join('; ');
+  const subject = `incident(${incident.id}): ${what}`;
+  return subject.length > 120 ? `${subject.slice(0, 117)}...` : subject;
+}
+
+function objectsSummary(root: string, incident: Incident, action: AirlockAction): string {
+  const dir = path.join(root, DIST_DIR, incident.slug);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort() : [];
+  if (action === 'lift') return `All objects of \`${DIST_DIR}/${incident.slug}/\` are removed; the GitOps controller prunes them.`;
+  return [`Objects in \`${DIST_DIR}/${incident.slug}/\`:`, '', ...files.map((f) => `- \`${f}\``), '', 'Run `airlock plan --inventory <snapshot>` for the proof of effectiveness.'].join('\n');
+}
+
+async function existsOnBase(root: string, remote: string, base: string, file: string): Promise<boolean> {
+  const git = await openWorkTree(root);
+  await git.attempt(['fetch', '--quiet', remote, base]);
+  const relative = path.relative(git.dir, path.join(root, file)).split(path.sep).join('/');
+  return (await git.attempt(['cat-file', '-e', `${remote}/${base}:${relative}`], { quiet: true })).exitCode === 0;
+}
+
+/** Synthesizes, commits and pushes one incident; opens or updates its pull request when a forge is configured. */
+export async function proposeIncident(options: ProposeIncidentOptions): Promise<ProposedIncident> {
+  const { root } = options;
+  const { project } = synthProject(root);
+  const incident = project.incidents.find((i) => i.slug === options.id.toLowerCase());
+  if (!incident) throw new UsageError(`no incident "${options.id}" in incidents/; accepted: ${project.incidents.map((i) => i.id).join(', ') || '(none)'}`);
+  const remote = options.remote ?? project.settings.git.remote;
+  const base = options.base ?? project.settings.git.base;
+  const action: AirlockAction = incident.status === 'lifted' ? 'lift' : (await existsOnBase(root, remote, base, incident.file)) ? 'update' : 'contain';
+
+  const subject = commitSubject(incident, action);
+  const plan = options.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], options.inventory)) : objectsSummary(root, incident, action);
+  const body = [
+    `**${incident.title}** — severity ${incident.severity}, owner ${incident.owner}${incident.ticket ? `, ticket ${incident.ticket}` : ''}.`,
+    ...(options.liftReason ? ['', `Lifted because: ${options.liftReason}`] : []),
+    '',
+    plan,
+  ].join('\n');
+
+  const git = await proposeChange({
+    cwd: root,
+    paths: [incident.file, `${DIST_DIR}/${incident.slug}`, `${DIST_DIR}/${PLATFORM_DIR}`],
+    subject,
+    body,
+    trailers: { incident: incident.id, action, severity: incident.severity, ...(incident.alerts?.length ? { alerts: incident.alerts } : {}) },
+    mode: options.direct ? { kind: 'direct', reason: options.direct.reason } : { kind: 'branch', branch: `airlock/${incident.slug}` },
+    remote,
+    base,
+    resynthesize: async () => {
+      synthProject(root);
+    },
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+
+  const forge = project.settings.git.forge;
+  let changeRequest: ChangeRequest | undefined;
+  // Upsert even when nothing new was pushed: a previous run may have pushed and then failed to reach the forge.
+  if (forge && !options.direct) {
+    changeRequest = await openOrUpdateChangeRequest(
+      forge,
+      { branch: git.branch, base, title: subject, body, labels: [...project.settings.git.labels, `severity:${incident.severity}`] },
+      options.forge,
+    );
+  }
+  return { incident, action, subject, git, ...(changeRequest ? { changeRequest } : {}) };
+}

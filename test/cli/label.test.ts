@@ -1,0 +1,80 @@
+/**
+ * `airlock label` end to end: the real CLI against a local HTTPS server that speaks the Kubernetes API's
+ * documented PATCH semantics (no cluster runs here), with each change recorded as a commit on the base branch
+ * of a real git remote.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generate } from 'selfsigned';
+import { stringify } from 'yaml';
+import { airlockAsync, incidentSource } from '../support/project';
+import { git, gitProject } from '../support/git-project';
+import { FakeApiServer } from '../kubernetes/fake-api-server';
+
+const POD = '/api/v1/namespaces/payments/pods/checkout-7d9f8c-x2x4k';
+
+describe('airlock label', () => {
+  const api = new FakeApiServer();
+  let kubeconfig = '';
+  before(async () => {
+    const pems = await generate([{ name: 'commonName', value: 'kube-api.test' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notAfterDate: new Date(Date.now() + 24 * 3600 * 1000),
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    await api.start(pems.private, pems.cert);
+    kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-kube-')), 'config');
+    fs.writeFileSync(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'prod',
+        clusters: [{ name: 'prod', cluster: { server: api.url, 'certificate-authority-data': Buffer.from(pems.cert).toString('base64') } }],
+        users: [{ name: 'responder', user: { token: 'token-1' } }],
+        contexts: [{ name: 'prod', context: { cluster: 'prod', user: 'responder' } }],
+      }),
+    );
+  });
+  after(() => api.stop());
+
+  const seed = (): void => {
+    api.objects.clear();
+    api.put(POD, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'checkout-7d9f8c-x2x4k', namespace: 'payments', labels: { app: 'checkout' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'checkout-7d9f8c', controller: true }] },
+    });
+    api.put('/apis/apps/v1/namespaces/payments/replicasets/checkout-7d9f8c', { kind: 'ReplicaSet', metadata: { name: 'checkout-7d9f8c', namespace: 'payments' }, spec: { selector: { matchLabels: { app: 'checkout' } } } });
+  };
+  const labels = (): Record<string, string> => (api.objects.get(POD)!.metadata as { labels: Record<string, string> }).labels;
+  const incident = incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 'checkout-7d9f8c-x2x4k', detach: true })`);
+
+  test('labels and detaches the pod, records Airlock-Action: label on main, and --restore undoes it', async () => {
+    seed();
+    const { root, remote } = gitProject({ 'INC-1.ts': incident });
+    const labelled = await airlockAsync(root, ['label', 'INC-1', '--kubeconfig', kubeconfig, '--json']);
+    assert.equal(labelled.status, 0, labelled.stderr);
+    assert.deepEqual(labels(), { 'airlock.dev/quarantine': 'INC-1' });
+    assert.match(git(remote, 'log', '-1', '--format=%s%n%(trailers)', 'main'), /label payments\/checkout-7d9f8c-x2x4k on prod\n[\s\S]*Airlock-Action: label/);
+    const restored = await airlockAsync(root, ['label', 'INC-1', '--restore', '--kubeconfig', kubeconfig]);
+    assert.equal(restored.status, 0, restored.stderr);
+    assert.deepEqual(labels(), { app: 'checkout' });
+    assert.match(git(remote, 'log', '-1', '--format=%(trailers)', 'main'), /Airlock-Action: restore/);
+  });
+
+  test('--dry-run prints the patch and changes and records nothing', async () => {
+    seed();
+    const { root, remote } = gitProject({ 'INC-1.ts': incident });
+    const result = await airlockAsync(root, ['label', 'INC-1', '--dry-run', '--kubeconfig', kubeconfig]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /would patch/);
+    assert.deepEqual(labels(), { app: 'checkout' });
+    assert.equal(git(remote, 'log', '--format=%s', 'main').trim(), 'seed');
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * `airlock propose`, `lift`, `expire` and `audit` end to end: the real CLI, real git repositories with a bare
+ * remote in temp dirs, and (for pull requests) a local HTTP server speaking GitHub's documented REST endpoints —
+ * no real forge is contacted.
+ */
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { airlock, airlockAsync, incidentSource } from '../support/project';
+import { git, gitProject as gitProjectWith } from '../support/git-project';
+import { startFakeForge } from '../git/fake-forge';
+
+const INC_1 = incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 'checkout-1' })`, "\n  expiresAt: '2026-11-23T03:12:00Z',");
+const INC_2 = incidentSource('INC-2', `quarantineNamespace({ namespace: 'ci' })`, "\n  expiresAt: '2026-12-30T00:00:00Z',");
+const gitProject = (policies: Record<string, string> = {}): { root: string; remote: string } => gitProjectWith({ 'INC-1.ts': INC_1, 'INC-2.ts': INC_2 }, policies);
+
+const trailers = (remote: string, ref: string): string => git(remote, 'log', '-1', '--format=%(trailers)', ref);
+const files = (remote: string, ref: string): string[] => git(remote, 'show', '--name-only', '--format=', ref).trim().split('\n').sort();
+
+describe('airlock propose', () => {
+  test('pushes airlock/<id> with only the incident, its dist/ folder and trailers; base and unrelated edits untouched', () => {
+    const { root, remote } = gitProject();
+    fs.writeFileSync(path.join(root, 'policies/notes.ts'), '// unrelated work in progress\n');
+    const result = airlock(root, ['propose', 'INC-1', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const out = JSON.parse(result.stdout);
+    assert.equal(out.branch, 'airlock/inc-1');
+    assert.equal(out.action, 'contain');
+    assert.equal(git(remote, 'log', '-1', '--format=%s', 'airlock/inc-1').trim(), 'incident(INC-1): isolate payments/checkout-1');
+    assert.match(trailers(remote, 'airlock/inc-1'), /Airlock-Incident: INC-1\nAirlock-Action: contain\nAirlock-Severity: high/);
+    const committed = files(remote, 'airlock/inc-1');
+    assert.ok(committed.includes('incidents/INC-1.ts'));
+    assert.ok(committed.includes('dist/inc-1/kustomization.yaml'));
+    assert.ok(committed.every((f) => f.startsWith('incidents/INC-1.ts') || f.startsWith('dist/inc-1/') || f.startsWith('dist/_platform/')), committed.join('\n'));
+    assert.equal(git(remote, 'rev-parse', 'main'), git(root, 'rev-parse', 'origin/main'));
+    assert.equal(git(remote, 'log', '--format=%s', 'main').trim(), 'seed');
+    assert.ok(fs.existsSync(path.join(root, 'policies/notes.ts')));
+  });
+
+  test('--direct needs a reason; with one it commits to main with Airlock-Break-Glass, and the next propose is an update', () => {
+    const { root, remote } = gitProject();
+    assert.equal(airlock(root, ['propose', 'INC-1', '--direct']).status, 2);
+    const direct = airlock(root, ['propose', 'INC-1', '--direct', '--reason', 'active cryptominer']);
+    assert.equal(direct.status, 0, direct.stderr);
+    assert.match(trailers(remote, 'main'), /Airlock-Action: contain\n[\s\S]*Airlock-Break-Glass: active cryptominer/);
+    const file = path.join(root, 'incidents/INC-1.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("severity: 'high'", "severity: 'critical'"));
+    const update = airlock(root, ['propose', 'INC-1', '--json']);
+    assert.equal(update.status, 0, update.stderr);
+    assert.equal(JSON.parse(update.stdout).action, 'update');
+  });
+
+  test('an invalid incident is refused with exit 3 and nothing is pushed', () => {
+    const { root, remote } = gitProject();
+    fs.writeFileSync(path.join(root, 'incidents/INC-3.ts'), incidentSource('INC-3', `isolate({ namespace: 'kube-system', pod: 'x' })`));
+    const result = airlock(root, ['propose', 'INC-1']);
+    assert.equal(result.status, 3);
+    assert.equal(git(remote, 'branch', '--list').trim(), '* main');
+  });
+
+  test('opens a pull request whose body is the plan, and updates the same one on the next propose', async () => {
+    const forge = await startFakeForge('github');
+    after(() => forge.close());
+    const settings = `import { defineSettings } from '../src';\nexport default defineSettings({ git: { forge: { kind: 'github', baseUrl: '${forge.origin}', owner: 'acme', repo: 'gitops', tokenEnv: 'AIRLOCK_TEST_TOKEN' } } });\n`;
+    const { root } = gitProject({ 'settings.ts': settings });
+    const env = { AIRLOCK_TEST_TOKEN: 'secret-token-123' };
+    const first = await airlockAsync(root, ['propose', 'INC-1', '--json'], env);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(JSON.parse(first.stdout).changeRequest.created, true);
+    const file = path.join(root, 'incidents/INC-1.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("title: 'Test incident INC-1'", "title: 'Shell in checkout'"));
+    const second = await airlockAsync(root, ['propose', 'INC-1', '--json'], env);
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(JSON.parse(second.stdout).changeRequest.created, false);
+    assert.equal(forge.pulls.size, 1);
+    const pull = [...forge.pulls.values()][0];
+    assert.equal(pull.head, 'airlock/inc-1');
+    assert.match(pull.body, /Shell in checkout/);
+    assert.ok(pull.labels.includes('airlock') && pull.labels.includes('severity:high'));
+    const create = forge.requests.find((r) => r.method === 'POST' && r.url === '/repos/acme/gitops/pulls')!;
+    assert.equal(create.headers.authorization, 'Bearer secret-token-123');
+    assert.doesNotMatch(first.stdout + first.stderr + second.stdout + second.stderr, /secret-token-123/);
+  });
+});
+
+describe('airlock lift and expire', () => {
+  test('lift marks the incident lifted, removes its manifests and commits Airlock-Action: lift', () => {
+    const { root, remote } = gitProject();
+    assert.equal(airlock(root, ['propose', 'INC-1', '--direct', '--reason', 'contain now']).status, 0);
+    const lift = airlock(root, ['lift', 'INC-1', '--reason', 'miner removed, image rebuilt', '--direct']);
+    assert.equal(lift.status, 0, lift.stderr);
+    assert.match(trailers(remote, 'main'), /Airlock-Action: lift\n[\s\S]*Airlock-Break-Glass: miner removed, image rebuilt/);
+    assert.match(git(remote, 'log', '-1', '--format=%b', 'main'), /Lifted because: miner removed, image rebuilt/);
+    assert.match(git(remote, 'show', 'main:incidents/INC-1.ts'), /status: 'lifted'/);
+    assert.throws(() => git(remote, 'show', 'main:dist/inc-1/kustomization.yaml'));
+    assert.equal(fs.existsSync(path.join(root, 'dist/inc-1')), false);
+  });
+
+  test('expire proposes a lift for every active incident past expiresAt, and only those', () => {
+    const { root, remote } = gitProject();
+    const result = airlock(root, ['expire', '--now', '2026-11-24T00:00:00Z', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual((JSON.parse(result.stdout) as Array<{ incident: string }>).map((r) => r.incident), ['INC-1']);
+    assert.match(trailers(remote, 'airlock/inc-1'), /Airlock-Action: lift/);
+    assert.match(fs.readFileSync(path.join(root, 'incidents/INC-2.ts'), 'utf8'), /^(?![\s\S]*lifted)/);
+  });
+});
+
+describe('airlock audit', () => {
+  test('reads containments and lifts back from the trailers, newest first', () => {
+    const { root } = gitProject();
+    assert.equal(airlock(root, ['propose', 'INC-2', '--direct', '--reason', 'runner compromised']).status, 0);
+    assert.equal(airlock(root, ['lift', 'INC-2', '--reason', 'rebuilt']).status, 0);
+    git(root, 'fetch', '--quiet', 'origin');
+    const result = airlock(root, ['audit', '--ref', 'origin/main', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const entries = JSON.parse(result.stdout) as Array<{ incident: string; action: string; breakGlass?: string }>;
+    assert.deepEqual(entries.map((e) => `${e.incident} ${e.action} ${e.breakGlass ?? ''}`), ['INC-2 contain runner compromised']);
+    const all = JSON.parse(airlock(root, ['audit', 'INC-2', '--ref', 'origin/airlock/inc-2', '--json']).stdout) as Array<{ action: string }>;
+    assert.deepEqual(all.map((e) => e.action), ['lift', 'contain']);
+  });
+});
