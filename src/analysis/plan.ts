@@ -78,6 +78,11 @@ export interface PlanInput {
   readonly defaultDns?: DnsProfile;
   /** Address families of the external universe; both by default. */
   readonly engineOptions?: EngineOptions;
+  /**
+   * Applies `manifests` to an inventory. Kinds the engine does not know natively (Calico, Cilium) need a model
+   * that the caller supplies, since analysis knows nothing of backends. @default withManifests
+   */
+  readonly apply?: (inventory: Inventory, manifests: readonly Manifest[], source: string) => Inventory;
 }
 
 /** What kind of finding: stable identifiers for tooling, documented by their messages. */
@@ -263,7 +268,8 @@ function buildWorlds(input: PlanInput): Worlds {
     const pod = labelled.pods.find((p) => p.namespace === ref.namespace && p.name === ref.name);
     if (pod && pod.labels[QUARANTINE_LABEL] !== incident.id) labelled = withPodLabels(labelled, ref, { ...pod.labels, [QUARANTINE_LABEL]: incident.id });
   }
-  const after = withManifests(labelled, sourced(input.manifests, `${incident.file} (synthesized)`));
+  const source = `${incident.file} (synthesized)`;
+  const after = input.apply ? input.apply(labelled, input.manifests, source) : withManifests(labelled, sourced(input.manifests, source));
   // Only the reference policies, over the after inventory's very pod list and namespaces: both universes then
   // share their classes (computed once), and a class of one is the same pods as in the other.
   const policies = withManifests({ namespaces: after.namespaces, pods: [], networkPolicies: [], adminNetworkPolicies: [], notes: [] }, sourced(input.reference, `${incident.file} (reference rendering)`));

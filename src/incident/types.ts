@@ -183,6 +183,8 @@ export interface IncidentSpec {
   readonly summary?: string;
   /** Alert ids that raised this incident (filled by the alert intake). */
   readonly alerts?: readonly string[];
+  /** Clusters the containment applies to, by the names in `policies/settings.ts`. @default every cluster */
+  readonly clusters?: readonly string[];
   /** At least one action; playbooks return arrays of actions, which may be spread in. */
   readonly actions: readonly Action[];
 }

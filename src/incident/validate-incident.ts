@@ -21,7 +21,7 @@ export const ID_HINT = `letters, digits and "-", starting and ending with a lett
 const TIMESTAMP_HINT = 'an ISO 8601 timestamp with a time zone, e.g. "2026-11-22T03:12:00Z"';
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-const INCIDENT_FIELDS = ['id', 'title', 'severity', 'status', 'openedAt', 'expiresAt', 'owner', 'ticket', 'summary', 'alerts', 'actions'];
+const INCIDENT_FIELDS = ['id', 'title', 'severity', 'status', 'openedAt', 'expiresAt', 'owner', 'ticket', 'summary', 'alerts', 'clusters', 'actions'];
 const ACTION_FIELDS: Record<ActionKind, readonly string[]> = {
   isolatePod: ['kind', 'namespace', 'pod', 'allow', 'dns', 'override', 'detach'],
   isolateWorkload: ['kind', 'namespace', 'selector', 'allow', 'dns', 'override'],
@@ -41,6 +41,8 @@ export interface ValidateIncidentOptions {
   /** Path of the declaring file relative to the project root, e.g. `incidents/INC-1.ts`. */
   readonly file: string;
   readonly guardrails: Guardrails;
+  /** Cluster names declared in the settings; empty or absent for a single cluster. */
+  readonly clusters?: readonly string[];
 }
 
 /** Result of {@link validateIncident}: the incident when there is no problem. */
@@ -79,6 +81,16 @@ export function validateIncident(raw: unknown, options: ValidateIncidentOptions)
   if (spec.alerts !== undefined) {
     (c.array(spec.alerts, 'alerts', 'a list of alert ids') ?? []).forEach((a, i) => {
       if (typeof a !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(a)) c.report(join('alerts', i), `is ${describe(a)}`, 'an alert id: printable characters without spaces');
+    });
+  }
+
+  if (spec.clusters !== undefined) {
+    const declared = options.clusters ?? [];
+    const list = c.array(spec.clusters, 'clusters', `a list of cluster names: ${declared.join(', ') || '(none declared)'}`);
+    if (list && declared.length === 0) c.report('clusters', 'names clusters, but policies/settings.ts declares none', 'leave clusters out (one cluster), or declare clusters in the settings');
+    else if (list?.length === 0) c.report('clusters', 'is empty: the incident would contain nothing', `some of: ${declared.join(', ')}; or leave it out for every cluster`);
+    else list?.forEach((name, i) => {
+      if (typeof name !== 'string' || !declared.includes(name)) c.report(join('clusters', i), `is ${describe(name)}, not a declared cluster`, declared.join(', '));
     });
   }
 

@@ -15,14 +15,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Incident } from '../incident/types';
 
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 interface Entry {
   /** sha256 of the incident file. */
   readonly hash: string;
   readonly incident: Incident;
-  /** Fingerprint of `dist/<slug>/` as last written or verified, when the incident is active. */
-  folder?: string;
+  /** Fingerprints of the incident's `dist/` folders (`<slug>` or `<cluster>/<slug>`) as last written or verified. */
+  folders?: Record<string, string>;
 }
 
 interface CacheFile {
@@ -120,20 +120,20 @@ export class IncidentCache {
     this.dirty = true;
   }
 
-  /** Whether the incident's folder is exactly as Airlock last wrote or verified it for this incident file. */
-  folderUpToDate(incident: Incident, distDir: string): boolean {
+  /** Whether an incident's folder is exactly as Airlock last wrote or verified it for this incident file. */
+  folderUpToDate(incident: Incident, folder: string, distDir: string): boolean {
     const entry = this.entries[incident.file];
-    if (!entry?.folder || entry.incident.slug !== incident.slug) return false;
-    return folderFingerprint(path.join(distDir, incident.slug)) === entry.folder;
+    const recorded = entry?.folders?.[folder];
+    return recorded !== undefined && folderFingerprint(path.join(distDir, folder)) === recorded;
   }
 
-  /** Records the folder state after a write or a full comparison. */
-  setFolder(incident: Incident, distDir: string): void {
+  /** Records the folder's state after a write or a full comparison. */
+  setFolder(incident: Incident, folder: string, distDir: string): void {
     const entry = this.entries[incident.file];
     if (!entry) return;
-    const fingerprint = folderFingerprint(path.join(distDir, incident.slug));
-    if (entry.folder !== fingerprint) {
-      entry.folder = fingerprint;
+    const fingerprint = folderFingerprint(path.join(distDir, folder));
+    if (fingerprint !== undefined && entry.folders?.[folder] !== fingerprint) {
+      entry.folders = { ...entry.folders, [folder]: fingerprint };
       this.dirty = true;
     }
   }

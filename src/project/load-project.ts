@@ -90,7 +90,7 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
         problems.push(loaded.problem);
         continue;
       }
-      const result = validateIncident(loaded.value, { file, guardrails });
+      const result = validateIncident(loaded.value, { file, guardrails, clusters: settings.clusters.map((cl) => cl.name) });
       problems.push(...result.problems);
       if (!result.incident) continue;
       incident = result.incident;

@@ -133,6 +133,23 @@ export interface GitSettings {
   readonly labels?: readonly string[];
 }
 
+/**
+ * A cluster Airlock delivers to. Its manifests go to `dist/<name>/`, synthesized with the top-level settings
+ * overridden by the fields given here (each cluster has its own CNI and Kubernetes version).
+ */
+export interface ClusterSpec {
+  /** DNS-1123 label; the folder `dist/<name>/` and the name incidents use in `clusters: [...]`. */
+  readonly name: string;
+  readonly backend?: EnforcementBackend;
+  readonly dns?: DnsSettings;
+  readonly admission?: AdmissionSettings;
+  readonly adminNetworkPolicy?: AdminNetworkPolicySettings;
+  readonly calico?: CalicoSettings;
+}
+
+/** Fields a {@link ClusterSpec} may override. */
+export const CLUSTER_OVERRIDES = ['backend', 'dns', 'admission', 'adminNetworkPolicy', 'calico'] as const;
+
 /** `policies/settings.ts`. */
 export interface SettingsSpec {
   /** @default 'networkpolicy' */
@@ -144,6 +161,11 @@ export interface SettingsSpec {
   readonly adminNetworkPolicy?: AdminNetworkPolicySettings;
   /** Used when `backend` is `calico`. */
   readonly calico?: CalicoSettings;
+  /**
+   * The clusters, when there is more than one: `dist/<cluster>/<id>/` per cluster, and incidents may target
+   * some of them. @default none: one cluster, `dist/<id>/`
+   */
+  readonly clusters?: readonly ClusterSpec[];
 }
 
 /** `policies/guardrails.ts`. */
@@ -182,6 +204,15 @@ export interface Settings {
   readonly git: { readonly remote: string; readonly base: string; readonly forge?: ForgeSettings; readonly labels: readonly string[] };
   readonly adminNetworkPolicy: Required<AdminNetworkPolicySettings>;
   readonly calico: Required<CalicoSettings>;
+  /** Declared clusters with their settings resolved; empty for a single, unnamed cluster. */
+  readonly clusters: readonly ClusterTarget[];
+}
+
+/** One cluster's name and effective settings. */
+export interface ClusterTarget {
+  readonly name: string;
+  /** The top-level settings with the cluster's overrides applied (its own `clusters` is empty). */
+  readonly settings: Settings;
 }
 
 /** Guardrails with every default applied. */
@@ -202,6 +233,7 @@ export const DEFAULT_SETTINGS: Settings = {
   git: { remote: 'origin', base: 'main', labels: ['airlock'] },
   adminNetworkPolicy: { priority: 10, kind: 'AdminNetworkPolicy' },
   calico: { order: 100 },
+  clusters: [],
 };
 
 export const DEFAULT_GUARDRAILS: Guardrails = { protectedNamespaces: DEFAULT_PROTECTED_NAMESPACES, blastRadiusLimit: 50 };
@@ -216,16 +248,19 @@ export function defineGuardrails(spec: GuardrailsSpec): GuardrailsSpec {
   return spec;
 }
 
-/** Applies defaults. */
+/** Applies defaults, and each cluster's overrides on top of the resolved top level. */
 export function resolveSettings(spec: SettingsSpec = {}): Settings {
-  return {
-    backend: spec.backend ?? DEFAULT_SETTINGS.backend,
-    dns: { ...DEFAULT_SETTINGS.dns, ...spec.dns },
-    admission: { ...DEFAULT_SETTINGS.admission, ...spec.admission },
-    git: { ...DEFAULT_SETTINGS.git, ...spec.git },
-    adminNetworkPolicy: { ...DEFAULT_SETTINGS.adminNetworkPolicy, ...spec.adminNetworkPolicy },
-    calico: { ...DEFAULT_SETTINGS.calico, ...spec.calico },
-  };
+  const merge = (base: Settings, over: Omit<SettingsSpec, 'clusters' | 'git'>): Settings => ({
+    ...base,
+    backend: over.backend ?? base.backend,
+    dns: { ...base.dns, ...over.dns },
+    admission: { ...base.admission, ...over.admission },
+    adminNetworkPolicy: { ...base.adminNetworkPolicy, ...over.adminNetworkPolicy },
+    calico: { ...base.calico, ...over.calico },
+    clusters: [],
+  });
+  const top: Settings = { ...merge(DEFAULT_SETTINGS, spec), git: { ...DEFAULT_SETTINGS.git, ...spec.git } };
+  return { ...top, clusters: (spec.clusters ?? []).map(({ name, ...over }) => ({ name, settings: merge(top, over) })) };
 }
 
 /** Applies defaults. */

@@ -7,7 +7,7 @@ import { FieldChecker, join } from '../incident/field-checker';
 import { checkDns1123Label, checkLabelKey, checkLabelValue, NAME_HINTS } from '../incident/kubernetes-names';
 import { isIP } from 'node:net';
 import { DNS_PROFILES } from '../incident/types';
-import { ADMIN_POLICY_KINDS, ADMISSION_MODES, ENFORCEMENT_BACKENDS } from './settings';
+import { ADMIN_POLICY_KINDS, ADMISSION_MODES, CLUSTER_OVERRIDES, ENFORCEMENT_BACKENDS } from './settings';
 
 type Json = Record<string, unknown>;
 
@@ -31,7 +31,7 @@ export function validateSettings(raw: unknown, file: string): Problem[] {
   const c = new FieldChecker(file);
   const spec = c.object(raw, '', 'the default export of defineSettings({...})');
   if (!spec) return c.problems;
-  c.known(spec, '', ['backend', 'dns', 'admission', 'git', 'adminNetworkPolicy', 'calico']);
+  c.known(spec, '', ['backend', 'dns', 'admission', 'git', 'adminNetworkPolicy', 'calico', 'clusters']);
   c.oneOf(spec, 'backend', '', ENFORCEMENT_BACKENDS);
   if (spec.dns !== undefined) {
     const dns = c.object(spec.dns, 'dns');
@@ -58,7 +58,24 @@ export function validateSettings(raw: unknown, file: string): Problem[] {
   if (spec.git !== undefined) checkGit(c, spec.git);
   if (spec.adminNetworkPolicy !== undefined) checkAdminNetworkPolicy(c, spec.adminNetworkPolicy);
   if (spec.calico !== undefined) checkCalico(c, spec.calico);
+  if (spec.clusters !== undefined) checkClusters(c, spec.clusters, file);
   return c.problems;
+}
+
+/** Each cluster: a unique DNS-1123 name and overrides that are valid settings themselves. */
+function checkClusters(c: FieldChecker, raw: unknown, file: string): void {
+  const seen = new Set<string>();
+  (c.array(raw, 'clusters', '[{ name: "prod-eu", backend?: …, admission?: …, dns?: … }]') ?? []).forEach((item, i) => {
+    const field = join('clusters', i);
+    const cluster = c.object(item, field, '{ name, backend?, admission?, dns?, adminNetworkPolicy?, calico? }');
+    if (!cluster) return;
+    c.known(cluster, field, ['name', ...CLUSTER_OVERRIDES]);
+    const name = c.checked(cluster, 'name', field, checkDns1123Label, NAME_HINTS.dns1123Label, { required: true });
+    if (name !== undefined && seen.has(name)) c.report(join(field, 'name'), `"${name}" is declared twice`, 'a unique cluster name');
+    if (name !== undefined) seen.add(name);
+    const overrides = Object.fromEntries(Object.entries(cluster).filter(([k]) => (CLUSTER_OVERRIDES as readonly string[]).includes(k)));
+    for (const p of validateSettings(overrides, file)) c.report(p.field ? join(field, p.field) : field, p.message, p.hint);
+  });
 }
 
 function checkAdminNetworkPolicy(c: FieldChecker, raw: unknown): void {

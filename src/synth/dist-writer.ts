@@ -14,7 +14,7 @@ export interface DistDiff {
   readonly added: readonly string[];
   readonly changed: readonly string[];
   readonly removed: readonly string[];
-  /** Folders (names under `dist/`) that differ in any way. */
+  /** Folders (paths under `dist/`) that differ in any way, and stray paths to remove. */
   readonly folders: readonly string[];
 }
 
@@ -38,7 +38,8 @@ function filesUnder(dir: string, prefix = ''): string[] {
 
 /**
  * Compares the tree with what is on disk in `distDir`. Folders in `unchanged` are known to be up to date
- * (not rendered, not read); any other folder on disk that the tree lacks is to be removed.
+ * (not rendered, not read). Anything else on disk — a lifted incident's folder, a cluster no longer declared,
+ * a stray file — is to be removed: `dist/` holds only what the incidents synthesize to.
  */
 export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet<string> = new Set()): DistDiff {
   const label = path.basename(distDir);
@@ -46,10 +47,9 @@ export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet
   const changed: string[] = [];
   const removed: string[] = [];
   const folders = new Set<string>();
-  const onDisk = new Set(listFolder(distDir).map((n) => n.replace(/\/$/, '')));
   for (const [folder, files] of tree) {
     const dir = path.join(distDir, folder);
-    const present = new Set(onDisk.has(folder) ? filesUnder(dir) : []);
+    const present = new Set(filesUnder(dir));
     for (const [name, content] of files) {
       const rel = `${label}/${folder}/${name}`;
       if (!present.delete(name)) {
@@ -65,12 +65,22 @@ export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet
       folders.add(folder);
     }
   }
-  for (const folder of onDisk) {
-    if (tree.has(folder) || unchanged.has(folder)) continue;
-    const entries = fs.statSync(path.join(distDir, folder)).isDirectory() ? filesUnder(path.join(distDir, folder)).map((f) => `${folder}/${f}`) : [folder];
-    removed.push(...entries.map((f) => `${label}/${f}`));
-    folders.add(folder);
-  }
+  // Folders sit at one depth: `<slug>`, or `<cluster>/<slug>` with many clusters.
+  const expected = new Set([...tree.keys(), ...unchanged]);
+  const depth = expected.size > 0 ? [...expected][0].split('/').length : 1;
+  const parents = new Set([...expected].flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const walk = (rel: string, level: number): void => {
+    for (const entry of listFolder(rel ? path.join(distDir, rel) : distDir)) {
+      const isDir = entry.endsWith('/');
+      const p = rel ? `${rel}/${entry.replace(/\/$/, '')}` : entry.replace(/\/$/, '');
+      if (isDir && level < depth && parents.has(p)) walk(p, level + 1);
+      else if (!(isDir && level === depth && expected.has(p))) {
+        removed.push(...(isDir ? filesUnder(path.join(distDir, p)).map((f) => `${label}/${p}/${f}`) : [`${label}/${p}`]));
+        folders.add(p);
+      }
+    }
+  };
+  walk('', 1);
   const sort = (xs: string[]): string[] => xs.sort();
   return { added: sort(added), changed: sort(changed), removed: sort(removed), folders: [...folders].sort() };
 }
@@ -107,8 +117,14 @@ export function writeDist(distDir: string, tree: DistTree, diff: DistDiff = diff
     }
     for (const folder of diff.folders) {
       const target = path.join(distDir, folder);
-      if (fs.existsSync(target)) fs.renameSync(target, path.join(old, folder));
-      if (tree.has(folder)) fs.renameSync(path.join(fresh, folder), target);
+      if (fs.existsSync(target)) {
+        fs.mkdirSync(path.dirname(path.join(old, folder)), { recursive: true });
+        fs.renameSync(target, path.join(old, folder));
+      }
+      if (tree.has(folder)) {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.renameSync(path.join(fresh, folder), target);
+      }
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });

@@ -115,9 +115,10 @@ function liftSection(incident: Incident): string {
   ].join('\n');
 }
 
-/** The runbook text: deterministic, built only from the incident and settings. */
-export function runbook(incident: Incident, settings: Settings): string {
+/** The runbook text: deterministic, built only from the incident, the settings and the cluster it is for. */
+export function runbook(incident: Incident, settings: Settings, cluster?: string): string {
   const facts = [
+    ...(cluster ? [`| Cluster | ${cluster} |`] : []),
     `| Severity | ${incident.severity} |`,
     `| Owner | ${inline(incident.owner)} |`,
     `| Opened | ${incident.openedAt} |`,

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { IncidentCache } from '../project/incident-cache';
 import { loadProject, type Project } from '../project/load-project';
 import { diffDist, isClean, writeDist, type DistDiff } from './dist-writer';
-import { synthesize } from './synthesize';
+import { distFolders, synthesize } from './synthesize';
 
 /** Folder of the synthesized manifests, relative to the project root. */
 export const DIST_DIR = 'dist';
@@ -39,16 +39,16 @@ export function synthProject(root: string, options: SynthProjectOptions = {}): S
   const cache = options.cache === false || options.check ? undefined : IncidentCache.open(root);
   const project = loadProject(root, { cache });
   const outdir = options.outdir ?? path.join(root, DIST_DIR);
-  const active = project.incidents.filter((i) => i.status === 'active');
+  const folders = distFolders(project);
   // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
-  const trusted = new Set(cache ? active.filter((i) => cache.folderUpToDate(i, outdir)).map((i) => i.slug) : []);
-  const tree = synthesize({ ...project, incidents: active.filter((i) => !trusted.has(i.slug)) });
+  const trusted = new Set(cache ? folders.filter((f) => f.incident && cache.folderUpToDate(f.incident, f.path, outdir)).map((f) => f.path) : []);
+  const tree = synthesize({ ...project, skip: trusted });
   const diff = diffDist(outdir, tree, trusted);
   if (!options.check) writeDist(outdir, tree, diff);
   if (cache) {
-    for (const incident of active) if (!trusted.has(incident.slug)) cache.setFolder(incident, outdir);
+    for (const f of folders) if (f.incident && !trusted.has(f.path)) cache.setFolder(f.incident, f.path, outdir);
     cache.retain(new Set(project.incidents.map((i) => i.file)));
     cache.save();
   }
-  return { project, diff, clean: isClean(diff), active: active.length };
+  return { project, diff, clean: isClean(diff), active: project.incidents.filter((i) => i.status === 'active').length };
 }

@@ -11,7 +11,7 @@ import { PLATFORM_DIR, PlatformChart } from './platform-chart';
 import { renderFolder, type FolderFiles } from './render';
 import { RUNBOOK_FILE, runbook } from './runbook';
 
-/** The `dist/` tree: folder name → its files. */
+/** The `dist/` tree: folder path (`<slug>`, or `<cluster>/<slug>` with many clusters) → its files. */
 export type DistTree = ReadonlyMap<string, FolderFiles>;
 
 /** What {@link synthesize} reads. */
@@ -19,12 +19,43 @@ export interface SynthInput {
   readonly settings: Settings;
   readonly guardrails: Guardrails;
   readonly incidents: readonly Incident[];
+  /** Folders known to be up to date: not rendered (see IncidentCache). @default none */
+  readonly skip?: ReadonlySet<string>;
 }
 
-/** The files of one active incident's folder (`dist/<slug>/`). */
-export function synthesizeIncident(incident: Incident, settings: Settings): FolderFiles {
+/** A cluster to synthesize for: unnamed when the settings declare no clusters (the flat `dist/` layout). */
+export interface SynthTarget {
+  readonly cluster?: string;
+  readonly settings: Settings;
+}
+
+/** The clusters to synthesize for, each with its effective settings. */
+export function synthTargets(settings: Settings): SynthTarget[] {
+  return settings.clusters.length === 0 ? [{ settings }] : settings.clusters.map((c) => ({ cluster: c.name, settings: c.settings }));
+}
+
+/** Folder of `folder` (an incident slug or the platform) for a target, relative to `dist/`. */
+export function folderPath(target: Pick<SynthTarget, 'cluster'>, folder: string): string {
+  return target.cluster ? `${target.cluster}/${folder}` : folder;
+}
+
+/** Whether an incident applies to a target (its `clusters`, or every cluster). */
+export function targets(incident: Incident, target: Pick<SynthTarget, 'cluster'>): boolean {
+  return incident.status === 'active' && (target.cluster === undefined || incident.clusters === undefined || incident.clusters.includes(target.cluster));
+}
+
+/** Every folder the input synthesizes to, by owner: the platform (`undefined`) or an incident. */
+export function distFolders(input: Omit<SynthInput, 'skip'>): Array<{ path: string; target: SynthTarget; incident?: Incident }> {
+  return synthTargets(input.settings).flatMap((target) => [
+    { path: folderPath(target, PLATFORM_DIR), target },
+    ...input.incidents.filter((i) => targets(i, target)).map((incident) => ({ path: folderPath(target, incident.slug), target, incident })),
+  ]);
+}
+
+/** The files of one active incident's folder for a cluster's settings. */
+export function synthesizeIncident(incident: Incident, settings: Settings, cluster?: string): FolderFiles {
   const chart = new IncidentChart(new App(), { incident, settings });
-  return renderFolder(chart, incident.file, { [RUNBOOK_FILE]: runbook(incident, settings) });
+  return renderFolder(chart, incident.file, { [RUNBOOK_FILE]: runbook(incident, settings, cluster) });
 }
 
 /** The Kubernetes objects of one incident, as plain JSON (for `airlock plan`). */
@@ -37,12 +68,12 @@ export function synthesizePlatform(settings: Settings, guardrails: Guardrails): 
   return renderFolder(new PlatformChart(new App(), { settings, guardrails }), 'policies/settings.ts');
 }
 
-/** The whole tree, deterministic: same input, same bytes. */
+/** The whole tree (less `skip`), deterministic: same input, same bytes. Lifted incidents produce nothing. */
 export function synthesize(input: SynthInput): DistTree {
   const tree = new Map<string, FolderFiles>();
-  tree.set(PLATFORM_DIR, synthesizePlatform(input.settings, input.guardrails));
-  for (const incident of input.incidents) {
-    if (incident.status === 'active') tree.set(incident.slug, synthesizeIncident(incident, input.settings));
+  for (const { path, target, incident } of distFolders(input)) {
+    if (input.skip?.has(path)) continue;
+    tree.set(path, incident ? synthesizeIncident(incident, target.settings, target.cluster) : synthesizePlatform(target.settings, input.guardrails));
   }
   return tree;
 }

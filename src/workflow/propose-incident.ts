@@ -14,8 +14,10 @@ import { proposeChange, type ProposeEvent, type ProposeResult } from '../git/rep
 import type { AirlockAction } from '../git/trailers';
 import { describeAction } from '../incident/describe-action';
 import type { Incident } from '../incident/types';
+import type { Settings } from '../settings/settings';
 import { PLATFORM_DIR } from '../synth/platform-chart';
 import { DIST_DIR, synthProject } from '../synth/synth-project';
+import { folderPath, synthTargets } from '../synth/synthesize';
 import { planIncidents } from './plan-incidents';
 
 /** Options of {@link proposeIncident}. */
@@ -58,11 +60,17 @@ export function commitSubject(incident: Incident, action: AirlockAction): string
   return subject.length > 120 ? `${subject.slice(0, 117)}...` : subject;
 }
 
-function objectsSummary(root: string, incident: Incident, action: AirlockAction): string {
-  const dir = path.join(root, DIST_DIR, incident.slug);
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort() : [];
-  if (action === 'lift') return `All objects of \`${DIST_DIR}/${incident.slug}/\` are removed; the GitOps controller prunes them.`;
-  return [`Objects in \`${DIST_DIR}/${incident.slug}/\`:`, '', ...files.map((f) => `- \`${f}\``), '', 'Run `airlock plan --inventory <snapshot>` for the proof of effectiveness.'].join('\n');
+function objectsSummary(root: string, settings: Settings, incident: Incident, action: AirlockAction): string {
+  const folders = synthTargets(settings).map((t) => folderPath(t, incident.slug));
+  if (action === 'lift') return `All objects of ${folders.map((f) => `\`${DIST_DIR}/${f}/\``).join(', ')} are removed; the GitOps controller prunes them.`;
+  return [
+    ...folders.flatMap((folder) => {
+      const dir = path.join(root, DIST_DIR, folder);
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort() : [];
+      return files.length === 0 ? [] : [`Objects in \`${DIST_DIR}/${folder}/\`:`, '', ...files.map((f) => `- \`${f}\``), ''];
+    }),
+    'Run `airlock plan --inventory <snapshot>` for the proof of effectiveness.',
+  ].join('\n');
 }
 
 async function existsOnBase(root: string, remote: string, base: string, file: string): Promise<boolean> {
@@ -83,7 +91,7 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
   const action: AirlockAction = incident.status === 'lifted' ? 'lift' : (await existsOnBase(root, remote, base, incident.file)) ? 'update' : 'contain';
 
   const subject = commitSubject(incident, action);
-  const plan = options.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], options.inventory)) : objectsSummary(root, incident, action);
+  const plan = options.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], options.inventory)) : objectsSummary(root, project.settings, incident, action);
   const body = [
     `**${incident.title}** — severity ${incident.severity}, owner ${incident.owner}${incident.ticket ? `, ticket ${incident.ticket}` : ''}.`,
     ...(options.liftReason ? ['', `Lifted because: ${options.liftReason}`] : []),
@@ -93,7 +101,8 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
 
   const git = await proposeChange({
     cwd: root,
-    paths: [incident.file, `${DIST_DIR}/${incident.slug}`, `${DIST_DIR}/${PLATFORM_DIR}`],
+    // Every cluster's folder of the incident (a cluster it no longer targets loses it) and the platform folders.
+    paths: [incident.file, ...synthTargets(project.settings).flatMap((t) => [`${DIST_DIR}/${folderPath(t, incident.slug)}`, `${DIST_DIR}/${folderPath(t, PLATFORM_DIR)}`])],
     subject,
     body,
     trailers: { incident: incident.id, action, severity: incident.severity, ...(incident.alerts?.length ? { alerts: incident.alerts } : {}) },

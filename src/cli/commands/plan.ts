@@ -15,6 +15,8 @@ import { projectRoot } from '../context';
 
 interface PlanOptions {
   readonly inventory?: string[];
+  readonly cluster?: string;
+  readonly compare: boolean;
   readonly json?: boolean;
   readonly markdown?: boolean;
 }
@@ -25,7 +27,9 @@ export function planCommand(setExit: (code: number) => void): Command {
     .description('show, from a cluster snapshot, what each active incident selects (blast radius), its reachability before and after, and whether the containment is effective')
     .argument('[ID...]', 'incidents to plan (default: every active incident)')
     .option('--inventory <path...>', 'cluster snapshot: manifest files or directories, e.g. the output of `kubectl get ns,pods,deploy,rs,sts,ds,netpol,adminnetworkpolicies -A -o yaml`')
-    .option('--json', 'one JSON object per action: incident, action, targets, effective, residual, warnings')
+    .option('--cluster <name>', 'the cluster the inventory comes from, when policies/settings.ts declares several')
+    .option('--no-compare', 'do not evaluate the other enforcement backends')
+    .option('--json', 'one JSON object per action: incident, action, targets, effective, residual, warnings, and each backend\'s verdict')
     .option('--markdown', 'the pull-request body: summary table, blast radius, before/after and a Mermaid graph')
     .action((ids: string[], opts: PlanOptions, command: Command) => {
       if (!opts.inventory?.length) throw new UsageError('--inventory PATH is required: a snapshot of the cluster (kubectl get … -A -o yaml)');
@@ -33,18 +37,32 @@ export function planCommand(setExit: (code: number) => void): Command {
       // Loaded on use, so other commands start fast.
       const { loadProject } = require('../../project/load-project') as typeof ProjectLoader;
       const { loadInventory } = require('../../analysis/inventory') as typeof InventoryLoader;
-      const { planIncidents, selectIncidents } = require('../../workflow/plan-incidents') as typeof PlanIncidents;
+      const { actionVerdict, clusterSettings, compareBackends, formatBackendsMarkdown, formatBackendsText, planIncidents, selectIncidents } = require('../../workflow/plan-incidents') as typeof PlanIncidents;
       const { planExitCode } = require('../../analysis/plan') as typeof PlanModule;
       const project = loadProject(projectRoot(command));
       const incidents = selectIncidents(project, ids);
       const inventory = loadInventory(opts.inventory);
       for (const note of inventory.notes) process.stderr.write(`note: ${note.file}: ${note.message}\n`);
-      const plans = planIncidents(project, incidents, inventory);
-      if (opts.json) process.stdout.write((require('../../analysis/plan-json') as typeof PlanJson).formatPlanJson(plans));
-      else if (opts.markdown) process.stdout.write((require('../../analysis/plan-markdown') as typeof PlanMarkdown).formatPlanMarkdown(plans));
-      else {
+      const settings = clusterSettings(project, opts.cluster);
+      const plans = planIncidents(project, incidents, inventory, settings);
+      const comparisons = opts.compare ? incidents.map((incident) => ({ incident, outcomes: compareBackends(project, incident, inventory, settings) })) : [];
+      if (opts.json) {
+        const { planToJson } = require('../../analysis/plan-json') as typeof PlanJson;
+        const rows = plans.flatMap((plan, k) =>
+          planToJson(plan).map((row, i) => {
+            const comparison = comparisons[k];
+            const index = plan.actions[i].index;
+            return comparison ? { ...row, backends: Object.fromEntries(comparison.outcomes.map((o) => [o.backend, actionVerdict(o, index)])) } : row;
+          }),
+        );
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      } else if (opts.markdown) {
+        process.stdout.write((require('../../analysis/plan-markdown') as typeof PlanMarkdown).formatPlanMarkdown(plans));
+        for (const c of comparisons) process.stdout.write(`\n${formatBackendsMarkdown(c.incident, c.outcomes)}`);
+      } else {
         const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
         process.stdout.write((require('../../analysis/plan-text') as typeof PlanText).formatPlanText(plans, { color }));
+        process.stdout.write(`\n${comparisons.map((c) => formatBackendsText(c.incident, c.outcomes)).join('')}`);
       }
       setExit(planExitCode(plans));
     });
