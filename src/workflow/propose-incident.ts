@@ -20,6 +20,9 @@ import { DIST_DIR, synthProject } from '../synth/synth-project';
 import { folderPath, synthTargets } from '../synth/synthesize';
 import { planIncidents } from './plan-incidents';
 
+/** Push attempts before `propose` gives up (see RetryOptions: jittered exponential backoff, capped at 5 s). */
+export const PUSH_ATTEMPTS = 12;
+
 /** Options of {@link proposeIncident}. */
 export interface ProposeIncidentOptions {
   /** Project root (inside a git work tree). */
@@ -112,6 +115,9 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
     resynthesize: async () => {
       synthProject(root);
     },
+    // Enough for a dozen responders pushing to one base at once (each push cycle takes about a second),
+    // still bounded: the jittered delays add up to well under a minute.
+    retry: { attempts: PUSH_ATTEMPTS },
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 

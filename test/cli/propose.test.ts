@@ -115,9 +115,9 @@ describe('airlock audit', () => {
     git(root, 'fetch', '--quiet', 'origin');
     const result = airlock(root, ['audit', '--ref', 'origin/main', '--json']);
     assert.equal(result.status, 0, result.stderr);
-    const entries = JSON.parse(result.stdout) as Array<{ incident: string; action: string; breakGlass?: string }>;
+    const { entries } = JSON.parse(result.stdout) as { entries: Array<{ incident: string; action: string; breakGlass?: string }> };
     assert.deepEqual(entries.map((e) => `${e.incident} ${e.action} ${e.breakGlass ?? ''}`), ['INC-2 contain runner compromised']);
-    const all = JSON.parse(airlock(root, ['audit', 'INC-2', '--ref', 'origin/airlock/inc-2', '--json']).stdout) as Array<{ action: string }>;
-    assert.deepEqual(all.map((e) => e.action), ['lift', 'contain']);
+    const all = JSON.parse(airlock(root, ['audit', 'INC-2', '--ref', 'origin/airlock/inc-2', '--json']).stdout) as { entries: Array<{ action: string }> };
+    assert.deepEqual(all.entries.map((e) => e.action), ['lift', 'contain']);
   });
 });

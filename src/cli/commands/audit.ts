@@ -1,20 +1,59 @@
-/** `airlock audit [ID] [--ref REF] [--json]`: the containment history, read back from commit trailers. */
+/**
+ * `airlock audit [ID] [--ref REF] [--since DATE] [--json | --markdown | --html FILE]`: the containment history,
+ * read back from commit trailers: who proposed what, when it landed on the base branch, break-glass steps,
+ * unsigned commits and the time to contain.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
+import { UsageError } from '../../errors';
 import type * as Audit from '../../git/audit';
+import type * as Timeline from '../../git/audit-timeline';
+import type * as Report from '../../git/audit-report';
 import { output, projectRoot } from '../context';
 import { table } from './list';
+
+interface AuditOptions {
+  readonly ref: string;
+  readonly since?: string;
+  readonly requireSignatures?: boolean;
+  readonly json?: boolean;
+  readonly markdown?: boolean;
+  readonly html?: string;
+}
 
 /** The `audit` command. */
 export function auditCommand(): Command {
   return new Command('audit')
-    .description('list every containment, update and lift recorded in git history (Airlock-* trailers), newest first')
+    .description('the timeline of every incident from git history (Airlock-* trailers): proposed, landed, lifted, who, break-glass, unsigned commits, time to contain')
     .argument('[ID]', 'only this incident')
-    .option('--ref <ref>', 'history to read, e.g. origin/main for what has landed', 'HEAD')
-    .option('--json', 'print as JSON')
-    .action(async (id: string | undefined, opts: { ref: string; json?: boolean }, command: Command) => {
+    .option('--ref <ref>', 'history to read; origin/main shows what has landed', 'HEAD')
+    .option('--since <date>', 'only commits after this date (e.g. 2026-11-01)')
+    .option('--require-signatures', 'verify commit signatures and flag unsigned ones')
+    .option('--json', 'entries and timelines as JSON')
+    .option('--markdown', 'the timeline as Markdown')
+    .option('--html <file>', 'write the timeline as one self-contained HTML page with a chart')
+    .action(async (id: string | undefined, opts: AuditOptions, command: Command) => {
+      if ([opts.json, opts.markdown, opts.html].filter(Boolean).length > 1) throw new UsageError('choose one of --json, --markdown and --html');
+      const cwd = projectRoot(command);
       const { auditLog } = require('../../git/audit') as typeof Audit;
-      const entries = await auditLog({ cwd: projectRoot(command), ref: opts.ref, ...(id ? { incident: id } : {}) });
-      output(opts.json, entries, () =>
+      const { auditTimeline } = require('../../git/audit-timeline') as typeof Timeline;
+      const filters = { ref: opts.ref, ...(id ? { incident: id } : {}), ...(opts.since ? { since: opts.since } : {}) };
+      const timelines = await auditTimeline({ cwd, ...filters, requireSignatures: opts.requireSignatures === true });
+      if (opts.markdown || opts.html) {
+        const report = require('../../git/audit-report') as typeof Report;
+        if (opts.markdown) process.stdout.write(report.formatTimelineMarkdown(timelines));
+        else {
+          const file = path.resolve(opts.html!);
+          const temp = `${file}.${process.pid}.tmp`;
+          fs.writeFileSync(temp, report.formatTimelineHtml(timelines, { source: `${opts.ref} of ${cwd}` }));
+          fs.renameSync(temp, file);
+          process.stdout.write(`wrote ${file} (${timelines.length} incident${timelines.length === 1 ? '' : 's'})\n`);
+        }
+        return;
+      }
+      const entries = await auditLog({ cwd, ...filters, verifySignatures: opts.requireSignatures === true });
+      output(opts.json, { entries, timelines }, () =>
         entries.length === 0
           ? 'no Airlock commits in this history\n'
           : table([
