@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchAnalysis } from './analysis';
+import { benchIntake } from './intake';
 import { benchPlan } from './plan';
+import { benchPropose } from './propose';
 import { benchSynth } from './synth';
 import { benchWebhook } from './webhook';
 
@@ -36,6 +38,18 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
     command: 'npm run bench -- plan',
     header: ['scenario', 'median ms', 'runs', 'notes'],
     rows: (await benchPlan()).map((r) => [r.name, String(r.medianMs), String(r.runs), r.notes]),
+  }),
+  propose: async () => ({
+    title: 'Git delivery (`airlock propose`)',
+    command: 'npm run bench -- propose',
+    header: ['scenario', 'p50 ms', 'p90 ms', 'runs', 'notes'],
+    rows: (await benchPropose()).map((r) => [r.name, String(r.p50Ms), String(r.p90Ms), String(r.runs), r.notes]),
+  }),
+  intake: async () => ({
+    title: 'Alert intake (`airlock serve`)',
+    command: 'npm run bench -- intake',
+    header: ['scenario', 'median ms', 'runs', 'notes'],
+    rows: (await benchIntake()).map((r) => [r.name, String(r.medianMs), String(r.runs), r.notes]),
   }),
   webhook: async () => ({
     title: 'Admission webhook',

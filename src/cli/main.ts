@@ -11,6 +11,7 @@ import { listCommand } from './commands/list';
 import { newCommand } from './commands/new';
 import { planCommand } from './commands/plan';
 import { expireCommand, liftCommand, proposeCommand } from './commands/propose';
+import { serveCommand } from './commands/serve';
 import { synthCommand } from './commands/synth';
 import { webhookCommand } from './commands/webhook';
 
@@ -34,6 +35,7 @@ export function program(setExit: (code: number) => void): Command {
     auditCommand(),
     analyzeCommand(),
     webhookCommand(),
+    serveCommand(),
   ]) {
     root.addCommand(command.exitOverride());
   }

@@ -1,0 +1,408 @@
+/**
+ * From an alert to a proposed incident. The HTTP layer hands every alert to {@link IntakeProcessor.accept},
+ * which decides synchronously — match, validate the target, dedup, choose the incident id, journal — and
+ * returns at once with the decision and a promise of the proposal. Decisions are synchronous so two alerts on
+ * the same pod, however close together, can never both open an incident: the event loop orders them, and the
+ * second finds the first in the index.
+ *
+ * The git work (write or edit `incidents/<ID>.ts`, synthesize, commit, push) runs one proposal at a time for
+ * the repository, in a {@link CoalescingQueue} keyed by incident: alerts on a target whose proposal is still
+ * waiting join it, so a burst becomes one commit listing every alert id, not a commit per alert.
+ *
+ * Dedup is by target — namespace, pod or workload labels, playbook — never by the alert's text: the same pod
+ * alerted by two rules that apply the same playbook is one incident; a changed command line in Falco's output
+ * does not make a new one. Within the rules' window after an incident opened, alerts on its target are added
+ * to its `alerts`; after the window, or once it is lifted, the next alert opens a new incident.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AirlockError, UsageError, ValidationError, formatProblems, type Problem } from '../errors';
+import type { ForgeCallOptions } from '../git/forge';
+import { GitDeliveryError } from '../git/errors';
+import type { AirlockAction } from '../git/trailers';
+import type { NewIncident } from '../incident/generate-incident';
+import type { Playbook } from '../incident/playbook';
+import type { Incident } from '../incident/types';
+import { validateIncident } from '../incident/validate-incident';
+import { createIncident } from '../project/create-incident';
+import { INCIDENTS_DIR } from '../project/load-project';
+import { loadDefaultExport } from '../project/load-module';
+import type { Guardrails } from '../settings/settings';
+import { proposeIncident } from '../workflow/propose-incident';
+import { reviveAlert, type Alert, type AlertReceiver } from './alert';
+import { appendAlerts } from './append-alerts';
+import { ALERT_INCIDENT_ID, alertIncidentStem, buildIncidentSpec, precheckIncident } from './incident-spec';
+import type { Journal } from './journal';
+import { matchAlert } from './match';
+import type { IntakeMetrics } from './metrics';
+import type { AlertRules } from './rules';
+import { resolveTarget, targetLocus, type AlertTarget } from './target';
+import { CoalescingQueue } from './work-queue';
+
+/** Default bound of the proposal queue (incidents waiting or running). */
+export const DEFAULT_QUEUE_LIMIT = 1000;
+
+/** How a proposal ended; what `?wait=1` answers and what the logs and metrics record. */
+export type ProposalOutcome =
+  | {
+      readonly ok: true;
+      readonly incident: string;
+      /** Alert ids this proposal added. */
+      readonly alerts: readonly string[];
+      readonly action: AirlockAction;
+      readonly mode: 'branch' | 'direct';
+      readonly branch: string;
+      readonly commit: string;
+      readonly pushed: boolean;
+      readonly unchanged: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly incident: string;
+      readonly alerts: readonly string[];
+      /**
+       * `invalid`: the incident or project failed validation; `git`: delivery failed; `internal`: a bug. Unless
+       * the incident was refused before its file existed, its alerts stay journalled and are retried at the next start.
+       */
+      readonly errorKind: 'invalid' | 'git' | 'internal';
+      readonly error: string;
+    };
+
+/** Why a matched alert was refused, as the HTTP status it is answered with. */
+export type RejectionCode = 'invalid' | 'protected-namespace' | 'queue-full';
+
+/** The decision on one alert. */
+export type AlertOutcome =
+  | { readonly status: 'resolved'; readonly alert: string }
+  | { readonly status: 'unmatched'; readonly alert: string; readonly reasons: readonly string[] }
+  | { readonly status: 'rejected'; readonly alert: string; readonly rule: string; readonly code: RejectionCode; readonly field?: string; readonly reason: string }
+  | {
+      readonly status: 'accepted';
+      readonly alert: string;
+      readonly rule: string;
+      readonly incident: string;
+      /** `created`: a new incident; `updated`: added to an open one; `duplicate`: already recorded (or the incident's alert list is full). */
+      readonly disposition: 'created' | 'updated' | 'duplicate';
+      readonly mode: 'branch' | 'break-glass';
+      /**
+       * Settles when the proposal that records this alert has ended; never rejects. Undefined for a duplicate
+       * when no proposal of its incident is pending in this process (it was recorded and proposed before).
+       */
+      readonly done?: Promise<ProposalOutcome>;
+    };
+
+/** What the processor reports, for structured logs. Alert text never appears: ids, names and validated values only. */
+export type IntakeEvent =
+  | { readonly kind: 'accepted'; readonly source: AlertReceiver; readonly alert: string; readonly rule: string; readonly incident: string; readonly disposition: string; readonly mode: string }
+  | { readonly kind: 'unmatched'; readonly source: AlertReceiver; readonly alert: string }
+  | { readonly kind: 'rejected'; readonly source: AlertReceiver; readonly alert: string; readonly code: RejectionCode; readonly reason: string }
+  | ({ readonly kind: 'proposed'; readonly ms: number } & Extract<ProposalOutcome, { ok: true }>)
+  | ({ readonly kind: 'failed' } & Extract<ProposalOutcome, { ok: false }>)
+  | { readonly kind: 'replayed'; readonly entries: number; readonly unreadable: number };
+
+/** Options of {@link IntakeProcessor}. */
+export interface IntakeProcessorOptions {
+  /** Project root, inside a git work tree with the remote configured. */
+  readonly root: string;
+  readonly rules: AlertRules;
+  readonly playbooks: ReadonlyMap<string, Playbook>;
+  readonly guardrails: Guardrails;
+  /** The project's incidents at start: their ids are taken, and alert incidents are indexed for dedup. */
+  readonly incidents: readonly Incident[];
+  readonly metrics: IntakeMetrics;
+  /** @default DEFAULT_QUEUE_LIMIT */
+  readonly queueLimit?: number;
+  /** Durable record of accepted alerts; without one, a crash loses accepted alerts not yet proposed. */
+  readonly journal?: Journal;
+  /** @default settings.git.remote / base */
+  readonly remote?: string;
+  readonly base?: string;
+  /** Forge call options (tests). */
+  readonly forge?: ForgeCallOptions;
+  /** Clock in ms. @default Date.now */
+  readonly now?: () => number;
+  readonly onEvent?: (event: IntakeEvent) => void;
+  /**
+   * Accept and journal alerts, but never start a proposal: what a process killed right after answering
+   * looks like (tests of the journal). @default true
+   */
+  readonly propose?: boolean;
+}
+
+/** An open (or lifted) alert incident, as the dedup index knows it. */
+interface Tracked {
+  readonly id: string;
+  readonly hash: string;
+  readonly locus: string;
+  readonly openedAtMs: number;
+  /** Alert ids recorded in the file or queued for it, in order. */
+  readonly alerts: string[];
+  lifted: boolean;
+  /** The declaration to write, until the file exists. */
+  spec?: NewIncident;
+  /** The latest proposal that will include everything accepted so far. */
+  last?: Promise<ProposalOutcome>;
+}
+
+interface AlertRef {
+  readonly id: string;
+  readonly source: AlertReceiver;
+  readonly acceptedAt: number;
+  readonly journalFile?: string;
+}
+
+interface Job {
+  readonly tracked: Tracked;
+  readonly alerts: readonly AlertRef[];
+  readonly breakGlass?: string;
+}
+
+/** Where an incident's first network action points (for matching index entries to targets). */
+function incidentLocus(incident: Incident): string | undefined {
+  for (const a of incident.actions) {
+    if (a.kind === 'isolatePod') return targetLocus(a.namespace, { pod: a.pod });
+    if (a.kind === 'isolateWorkload') return targetLocus(a.namespace, { selector: a.selector });
+    if (a.kind === 'restrictEgress') return targetLocus(a.namespace, a.pod !== undefined ? { pod: a.pod } : { selector: a.selector! });
+  }
+  return undefined;
+}
+
+/** Accepts alerts and proposes their incidents, one repository writer at a time. */
+export class IntakeProcessor {
+  private readonly byHash = new Map<string, Tracked[]>();
+  private readonly takenIds = new Set<string>();
+  private readonly queue: CoalescingQueue<Job, ProposalOutcome>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: IntakeProcessorOptions) {
+    this.now = options.now ?? Date.now;
+    this.queue = new CoalescingQueue<Job, ProposalOutcome>(
+      (id, job) => this.run(id, job),
+      (a, b) => ({ tracked: a.tracked, alerts: [...a.alerts, ...b.alerts], ...((a.breakGlass ?? b.breakGlass) ? { breakGlass: (a.breakGlass ?? b.breakGlass)! } : {}) }),
+      options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
+      (depth) => options.metrics.queueDepth.set(depth),
+    );
+    for (const incident of options.incidents) {
+      this.takenIds.add(incident.slug);
+      const m = ALERT_INCIDENT_ID.exec(incident.id);
+      const locus = incidentLocus(incident);
+      if (!m || !locus) continue;
+      this.track({ id: incident.id, hash: m[2]!, locus, openedAtMs: Date.parse(incident.openedAt), alerts: [...(incident.alerts ?? [])], lifted: incident.status === 'lifted' });
+    }
+  }
+
+  /** Proposals waiting or running. */
+  get depth(): number {
+    return this.queue.depth;
+  }
+
+  /** Resolves when no proposal is waiting or running (shutdown, tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /**
+   * Re-accepts every alert left in the journal by a previous process (killed before it proposed them), with
+   * the clock it accepted them at. Called once at start, before the server listens.
+   */
+  replay(): number {
+    const journal = this.options.journal;
+    if (!journal) return 0;
+    const { entries, unreadable } = journal.pending();
+    for (const { file, entry } of entries) {
+      const alert = reviveAlert(entry.alert);
+      if (!alert) {
+        unreadable.push(file);
+        continue;
+      }
+      const outcome = this.accept(alert, { now: entry.acceptedAt, journalFile: file });
+      // Refused now (rules changed, say) is refused for good; a full queue only means "not yet".
+      if (outcome.status !== 'accepted' && !(outcome.status === 'rejected' && outcome.code === 'queue-full')) journal.remove([file]);
+    }
+    journal.setAside(unreadable);
+    this.options.onEvent?.({ kind: 'replayed', entries: entries.length, unreadable: unreadable.length });
+    return entries.length;
+  }
+
+  /**
+   * Decides on one alert, synchronously (see the module comment). With `journalFile` the alert is a replay:
+   * it is proposed again even if its id is already recorded, since the previous process may have died
+   * between writing the file and pushing it.
+   */
+  accept(alert: Alert, options: { readonly now?: number; readonly journalFile?: string } = {}): AlertOutcome {
+    const { metrics, rules, guardrails } = this.options;
+    const source = [alert.receiver] as const;
+    metrics.received.inc(source);
+    if (!alert.firing) {
+      metrics.resolved.inc(source);
+      return { status: 'resolved', alert: alert.id };
+    }
+    const match = matchAlert(rules, alert);
+    if (!match.rule) {
+      metrics.unmatched.inc(source);
+      this.options.onEvent?.({ kind: 'unmatched', source: alert.receiver, alert: alert.id });
+      return { status: 'unmatched', alert: alert.id, reasons: match.reasons };
+    }
+    const rule = match.rule;
+    metrics.matched.inc(source);
+    const reject = (code: RejectionCode, reason: string, field?: string): AlertOutcome => {
+      metrics.rejected.inc([alert.receiver, code]);
+      this.options.onEvent?.({ kind: 'rejected', source: alert.receiver, alert: alert.id, code, reason: field ? `${field} ${reason}` : reason });
+      return { status: 'rejected', alert: alert.id, rule: rule.name, code, ...(field ? { field } : {}), reason };
+    };
+    const playbook = this.options.playbooks.get(rule.action.playbook)!;
+    const resolved = resolveTarget(alert, rule, playbook);
+    if (!resolved.ok) return reject('invalid', resolved.problem.reason, resolved.problem.field);
+    const target = resolved.target;
+    if (guardrails.protectedNamespaces.includes(target.namespace)) {
+      return reject('protected-namespace', `namespace "${target.namespace}" is protected (policies/guardrails.ts): the intake never contains it automatically; a responder can, with override: { reason }`);
+    }
+    const now = options.now ?? this.now();
+    const mode = rule.action.breakGlass ? 'break-glass' : 'branch';
+    const breakGlass = rule.action.breakGlass ? `intake rule "${rule.name}" matched alert ${alert.id} (priority ${alert.priority ?? 'unknown'})` : undefined;
+    const journal = (): string | undefined => options.journalFile ?? this.options.journal?.record(alert, now);
+    const accepted = (tracked: Tracked, disposition: 'created' | 'updated' | 'duplicate', done: Promise<ProposalOutcome> | undefined): AlertOutcome => {
+      if (disposition !== 'created') metrics.deduplicated.inc(source);
+      this.options.onEvent?.({ kind: 'accepted', source: alert.receiver, alert: alert.id, rule: rule.name, incident: tracked.id, disposition, mode });
+      return { status: 'accepted', alert: alert.id, rule: rule.name, incident: tracked.id, disposition, mode, ...(done ? { done } : {}) };
+    };
+
+    const open = this.lookup(target, now);
+    if (open) {
+      const known = open.alerts.includes(alert.id);
+      const full = !known && open.alerts.length >= rules.maxAlertsPerIncident;
+      if (known || full) {
+        if (options.journalFile === undefined) return accepted(open, 'duplicate', open.last);
+        if (!this.queue.accepts(open.id)) return reject('queue-full', `${this.queue.limit} proposals are queued; retry later`);
+        return accepted(open, 'duplicate', this.enqueue(open, { id: alert.id, source: alert.receiver, acceptedAt: now, journalFile: options.journalFile }, breakGlass));
+      }
+      if (!this.queue.accepts(open.id)) return reject('queue-full', `${this.queue.limit} proposals are queued; retry later`);
+      const file = journal();
+      open.alerts.push(alert.id);
+      return accepted(open, 'updated', this.enqueue(open, { id: alert.id, source: alert.receiver, acceptedAt: now, ...(file ? { journalFile: file } : {}) }, breakGlass));
+    }
+
+    const id = this.allocateId(target, now);
+    const spec = buildIncidentSpec({ id, alert, rule, target, playbook, rules, now });
+    let problems: readonly Problem[];
+    try {
+      problems = precheckIncident(spec, playbook, guardrails);
+    } catch (e) {
+      // A playbook is the organisation's code: if it throws on this target, refuse the alert, keep serving.
+      problems = [{ file: 'policies/playbooks.ts', field: playbook.playbookName, message: `threw for this target: ${(e as Error)?.message ?? String(e)}` }];
+    }
+    if (problems.length > 0) return reject('invalid', formatProblems(problems));
+    if (!this.queue.accepts(id)) return reject('queue-full', `${this.queue.limit} proposals are queued; retry later`);
+    const file = journal();
+    const tracked = this.track({ id, hash: target.hash, locus: targetLocus(target.namespace, target), openedAtMs: now, alerts: [alert.id], lifted: false, spec });
+    return accepted(tracked, 'created', this.enqueue(tracked, { id: alert.id, source: alert.receiver, acceptedAt: now, ...(file ? { journalFile: file } : {}) }, breakGlass));
+  }
+
+  private track(t: Tracked): Tracked {
+    const list = this.byHash.get(t.hash) ?? [];
+    list.push(t);
+    this.byHash.set(t.hash, list);
+    this.takenIds.add(t.id.toLowerCase());
+    return t;
+  }
+
+  private untrack(t: Tracked): void {
+    const list = (this.byHash.get(t.hash) ?? []).filter((x) => x !== t);
+    if (list.length > 0) this.byHash.set(t.hash, list);
+    else this.byHash.delete(t.hash);
+    this.takenIds.delete(t.id.toLowerCase());
+  }
+
+  /** The newest open incident of the target still within the dedup window, if any. */
+  private lookup(target: AlertTarget, now: number): Tracked | undefined {
+    const locus = targetLocus(target.namespace, target);
+    let best: Tracked | undefined;
+    for (const t of this.byHash.get(target.hash) ?? []) {
+      if (t.lifted || t.locus !== locus) continue;
+      if (!best || t.openedAtMs > best.openedAtMs) best = t;
+    }
+    return best && now - best.openedAtMs < this.options.rules.dedupWindowMs ? best : undefined;
+  }
+
+  /** `ALERT-<date>-<hash>`, or the first free `-<n>` after it (see incident-spec.ts). */
+  private allocateId(target: AlertTarget, now: number): string {
+    const stem = alertIncidentStem(target, new Date(now));
+    const free = (id: string): boolean => !this.takenIds.has(id.toLowerCase()) && !fs.existsSync(path.join(this.options.root, INCIDENTS_DIR, `${id}.ts`));
+    if (free(stem)) return stem;
+    for (let n = 2; ; n++) if (free(`${stem}-${n}`)) return `${stem}-${n}`;
+  }
+
+  private enqueue(tracked: Tracked, ref: AlertRef, breakGlass: string | undefined): Promise<ProposalOutcome> {
+    if (this.options.propose === false) return new Promise<ProposalOutcome>(() => {});
+    const done = this.queue.push(tracked.id, { tracked, alerts: [ref], ...(breakGlass ? { breakGlass } : {}) });
+    tracked.last = done;
+    return done;
+  }
+
+  /** One proposal: write or edit the incident file, then synthesize, commit and push it. Never throws. */
+  private async run(id: string, job: Job): Promise<ProposalOutcome> {
+    const { root, metrics, guardrails, journal } = this.options;
+    const alertIds = [...new Set(job.alerts.map((a) => a.id))];
+    const relative = `${INCIDENTS_DIR}/${id}.ts`;
+    const absolute = path.join(root, relative);
+    const journalFiles = job.alerts.map((a) => a.journalFile).filter((f): f is string => f !== undefined);
+    const startedAt = Math.min(...job.alerts.map((a) => a.acceptedAt));
+    try {
+      if (!fs.existsSync(absolute)) {
+        if (!job.tracked.spec) throw new UsageError(`${relative} no longer exists; the next alert on this target opens a new incident`);
+        createIncident(root, { ...job.tracked.spec, alerts: alertIds.slice(0, this.options.rules.maxAlertsPerIncident) });
+        delete job.tracked.spec;
+      } else {
+        const loaded = loadDefaultExport(absolute, relative, { fresh: true });
+        if (!loaded.ok) throw new ValidationError([loaded.problem]);
+        const checked = validateIncident(loaded.value, { file: relative, guardrails });
+        if (!checked.incident) throw new ValidationError(checked.problems);
+        if (checked.incident.status === 'lifted') {
+          job.tracked.lifted = true;
+          throw new UsageError(`${relative} was lifted; the next alert on this target opens a new incident`);
+        }
+        appendAlerts(root, checked.incident, alertIds, guardrails);
+      }
+      const proposed = await proposeIncident({
+        root,
+        id,
+        ...(job.breakGlass ? { direct: { reason: job.breakGlass } } : {}),
+        ...(this.options.remote ? { remote: this.options.remote } : {}),
+        ...(this.options.base ? { base: this.options.base } : {}),
+        ...(this.options.forge ? { forge: this.options.forge } : {}),
+      });
+      const outcome: ProposalOutcome = {
+        ok: true,
+        incident: id,
+        alerts: alertIds,
+        action: proposed.action,
+        mode: proposed.git.mode,
+        branch: proposed.git.branch,
+        commit: proposed.git.commit,
+        pushed: proposed.git.pushed,
+        unchanged: proposed.git.unchanged,
+      };
+      for (const a of job.alerts) metrics.proposed.inc([a.source]);
+      metrics.proposals.inc([proposed.git.pushed ? 'pushed' : 'unchanged']);
+      const ms = this.now() - startedAt;
+      if (proposed.git.pushed) metrics.alertToPush.observe(Math.max(0, ms) / 1000);
+      journal?.remove(journalFiles);
+      this.options.onEvent?.({ kind: 'proposed', ms, ...outcome });
+      return outcome;
+    } catch (e) {
+      const errorKind = e instanceof GitDeliveryError ? 'git' : e instanceof AirlockError ? 'invalid' : 'internal';
+      // Keep the alerts journalled for the next start when the failure may pass: delivery failed, or the file
+      // recording them exists but could not be proposed (another incident of the project is broken, say).
+      // An incident refused before its file was written is refused for good.
+      const written = fs.existsSync(absolute);
+      if (errorKind !== 'git' && !written) journal?.remove(journalFiles);
+      if (!written) this.untrack(job.tracked);
+      for (const a of job.alerts) metrics.failed.inc([a.source]);
+      metrics.proposals.inc(['failed']);
+      const error = errorKind === 'internal' ? `internal error: ${(e as Error)?.stack ?? String(e)}` : (e as Error).message;
+      const outcome: ProposalOutcome = { ok: false, incident: id, alerts: alertIds, errorKind, error };
+      this.options.onEvent?.({ kind: 'failed', ...outcome });
+      return outcome;
+    }
+  }
+}
