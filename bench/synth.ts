@@ -16,6 +16,7 @@ import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../sr
 import type { Action, Incident } from '../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings } from '../src/settings/settings';
 import { IncidentChart } from '../src/synth/incident-chart';
+import { IncidentCache } from '../src/project/incident-cache';
 import { synthesize } from '../src/synth/synthesize';
 import { writeDist } from '../src/synth/dist-writer';
 
@@ -139,10 +140,10 @@ export async function benchSynth(options: { quick?: boolean } = {}): Promise<Syn
   const root = makeBenchProject(5000);
   try {
     cli(root, ['synth']); // warms tsx's transform cache, as on a responder's machine after the first run
-    const cacheDir = path.join(REPO, 'node_modules', '.cache', 'airlock');
+    const cacheFile = IncidentCache.fileFor(root);
     const cold = Array.from({ length: 3 }, () => {
       fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-      fs.rmSync(cacheDir, { recursive: true, force: true });
+      fs.rmSync(cacheFile, { force: true });
       return cli(root, ['synth']);
     });
     results.push({ scenario: '`airlock synth` CLI, 5,000 incident files, no dist/ and no Airlock cache (process start, TypeScript load, validate, render, write)', medianMs: Math.round(median(cold)), runs: 3 });

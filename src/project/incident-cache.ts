@@ -93,10 +93,14 @@ export class IncidentCache {
     private readonly entries: Record<string, Entry>,
   ) {}
 
+  /** The cache file of a project. One per project root: node_modules may be shared (a symlink) between checkouts. */
+  static fileFor(root: string): string {
+    return path.join(root, 'node_modules', '.cache', 'airlock', `synth-${sha256(fs.realpathSync(root)).slice(0, 16)}.json`);
+  }
+
   /** Opens the project's cache; an unreadable or outdated cache is an empty one. */
   static open(root: string): IncidentCache {
-    // One file per project root: node_modules may be shared (a symlink) between checkouts.
-    const file = path.join(root, 'node_modules', '.cache', 'airlock', `synth-${sha256(fs.realpathSync(root)).slice(0, 16)}.json`);
+    const file = IncidentCache.fileFor(root);
     const key = environmentKey(root);
     try {
       const data = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
