@@ -76,11 +76,16 @@ function objectsSummary(root: string, settings: Settings, incident: Incident, ac
   ].join('\n');
 }
 
-async function existsOnBase(root: string, remote: string, base: string, file: string): Promise<boolean> {
+/** Which of `files` (project-relative) exist on the fetched remote base branch. */
+async function existingOnBase(root: string, remote: string, base: string, files: readonly string[]): Promise<Set<string>> {
   const git = await openWorkTree(root);
   await git.attempt(['fetch', '--quiet', remote, base]);
-  const relative = path.relative(git.dir, path.join(root, file)).split(path.sep).join('/');
-  return (await git.attempt(['cat-file', '-e', `${remote}/${base}:${relative}`], { quiet: true })).exitCode === 0;
+  const found = new Set<string>();
+  for (const file of files) {
+    const relative = path.relative(git.dir, path.join(root, file)).split(path.sep).join('/');
+    if ((await git.attempt(['cat-file', '-e', `${remote}/${base}:${relative}`], { quiet: true })).exitCode === 0) found.add(file);
+  }
+  return found;
 }
 
 /** Synthesizes, commits and pushes one incident; opens or updates its pull request when a forge is configured. */
@@ -91,7 +96,13 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
   if (!incident) throw new UsageError(`no incident "${options.id}" in incidents/; accepted: ${project.incidents.map((i) => i.id).join(', ') || '(none)'}`);
   const remote = options.remote ?? project.settings.git.remote;
   const base = options.base ?? project.settings.git.base;
-  const action: AirlockAction = incident.status === 'lifted' ? 'lift' : (await existsOnBase(root, remote, base, incident.file)) ? 'update' : 'contain';
+  const targets = synthTargets(project.settings);
+  const platforms = targets.map((t) => `${DIST_DIR}/${folderPath(t, PLATFORM_DIR)}`);
+  const onBase = await existingOnBase(root, remote, base, [incident.file, ...platforms.map((p) => `${p}/kustomization.yaml`)]);
+  const action: AirlockAction = incident.status === 'lifted' ? 'lift' : onBase.has(incident.file) ? 'update' : 'contain';
+  // The platform folder goes in only where the base lacks it (the first incident): otherwise a stale checkout
+  // could revert a newer platform that landed meanwhile. Platform changes are the settings' own commits.
+  const missingPlatforms = platforms.filter((p) => !onBase.has(`${p}/kustomization.yaml`));
 
   const subject = commitSubject(incident, action);
   const plan = options.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], options.inventory)) : objectsSummary(root, project.settings, incident, action);
@@ -104,8 +115,8 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
 
   const git = await proposeChange({
     cwd: root,
-    // Every cluster's folder of the incident (a cluster it no longer targets loses it) and the platform folders.
-    paths: [incident.file, ...synthTargets(project.settings).flatMap((t) => [`${DIST_DIR}/${folderPath(t, incident.slug)}`, `${DIST_DIR}/${folderPath(t, PLATFORM_DIR)}`])],
+    // Every cluster's folder of the incident (a cluster it no longer targets loses it).
+    paths: [incident.file, ...targets.map((t) => `${DIST_DIR}/${folderPath(t, incident.slug)}`), ...missingPlatforms],
     subject,
     body,
     trailers: { incident: incident.id, action, severity: incident.severity, ...(incident.alerts?.length ? { alerts: incident.alerts } : {}) },

@@ -49,6 +49,7 @@ describe('airlock propose', () => {
     const update = airlock(root, ['propose', 'INC-1', '--json']);
     assert.equal(update.status, 0, update.stderr);
     assert.equal(JSON.parse(update.stdout).action, 'update');
+    assert.ok(files(remote, 'airlock/inc-1').every((f) => !f.startsWith('dist/_platform/')), 'the platform on main is not re-committed from the checkout');
   });
 
   test('an invalid incident is refused with exit 3 and nothing is pushed', () => {
