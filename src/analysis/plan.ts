@@ -50,7 +50,7 @@
 import { blockStrengthWarnings } from '../admission/strength';
 import type { Manifest } from '../admission/manifest';
 import { ExitCode } from '../errors';
-import { QUARANTINE_LABEL, type BlockImagesAction, type DnsProfile, type Incident, type Labels, type NetworkAction } from '../incident/types';
+import { isNetworkAction, QUARANTINE_LABEL, type BlockImagesAction, type DnsProfile, type Incident, type Labels, type NetworkAction } from '../incident/types';
 import { PolicyEngine, type Direction, type EngineOptions, type VerdictSource } from './engine';
 import { withManifests, withPodLabels, type SourcedObject } from './inventory';
 import { formatRange, type IpRange } from './ipset';
@@ -262,7 +262,7 @@ function buildWorlds(input: PlanInput): Worlds {
   const { incident, inventory } = input;
   let labelled = inventory;
   for (const action of incident.actions) {
-    if (action.kind === 'blockImages') continue;
+    if (!isNetworkAction(action)) continue;
     const ref = namedPod(action);
     if (!ref) continue;
     const pod = labelled.pods.find((p) => p.namespace === ref.namespace && p.name === ref.name);
@@ -576,9 +576,12 @@ function planAdmissionAction(action: BlockImagesAction, index: number): Admissio
  */
 export function planIncident(input: PlanInput): IncidentPlan {
   const { incident } = input;
-  const hasNetwork = incident.actions.some((a) => a.kind !== 'blockImages');
+  const hasNetwork = incident.actions.some(isNetworkAction);
   const worlds = hasNetwork ? buildWorlds(input) : undefined;
-  const actions: ActionPlan[] = incident.actions.map((action, index) => (action.kind === 'blockImages' ? planAdmissionAction(action, index) : planNetworkAction(input, worlds!, action, index)));
+  // Evidence capture contains nothing, so the plan has no verdict for it (the runbook describes it).
+  const actions: ActionPlan[] = incident.actions.flatMap((action, index) =>
+    action.kind === 'captureEvidence' ? [] : [action.kind === 'blockImages' ? planAdmissionAction(action, index) : planNetworkAction(input, worlds!, action, index)],
+  );
   return {
     incident: { id: incident.id, slug: incident.slug, title: incident.title, severity: incident.severity, file: incident.file },
     actions,

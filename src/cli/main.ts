@@ -6,13 +6,16 @@ import { Command, CommanderError } from 'commander';
 import { AirlockError, ExitCode, ValidationError } from '../errors';
 import { analyzeCommand } from './commands/analyze';
 import { auditCommand } from './commands/audit';
+import { bootstrapCommand } from './commands/bootstrap';
 import { labelCommand } from './commands/label';
 import { listCommand } from './commands/list';
 import { newCommand } from './commands/new';
 import { planCommand } from './commands/plan';
 import { expireCommand, liftCommand, proposeCommand } from './commands/propose';
 import { serveCommand } from './commands/serve';
+import { statusCommand } from './commands/status';
 import { synthCommand } from './commands/synth';
+import { syncNotifyCommand } from './commands/sync-notify';
 import { webhookCommand } from './commands/webhook';
 
 /** Builds the program; `setExit` lets a command end with a non-zero code without throwing (drift, ineffective). */
@@ -32,10 +35,13 @@ export function program(setExit: (code: number) => void): Command {
     liftCommand(),
     expireCommand(),
     labelCommand(),
+    statusCommand(setExit),
     auditCommand(),
     analyzeCommand(),
     webhookCommand(),
     serveCommand(),
+    bootstrapCommand(),
+    syncNotifyCommand(setExit),
   ]) {
     root.addCommand(command.exitOverride());
   }

@@ -6,12 +6,14 @@
 import type {
   AllowRule,
   BlockImagesAction,
+  CaptureEvidenceAction,
   EgressAllow,
   IncidentSpec,
   IsolatePodAction,
   IsolateWorkloadAction,
   Labels,
   NetworkActionOptions,
+  Override,
   QuarantineNamespaceAction,
   RestrictEgressAction,
 } from './types';
@@ -87,4 +89,34 @@ export interface BlockImagesOptions {
 /** Keeps images out of the cluster at admission (Pods, workload templates and `kubectl debug`). */
 export function blockImages(options: BlockImagesOptions): BlockImagesAction {
   return { kind: 'blockImages', ...options };
+}
+
+/** Options of {@link captureEvidence}. */
+export interface CaptureEvidenceOptions {
+  readonly namespace: string;
+  /** The suspect pod. */
+  readonly pod: string;
+  /** Container the debug container targets (`kubectl debug --target`). @default the pod's first container */
+  readonly container?: string;
+  /** The pod's PersistentVolumeClaims to snapshot (VolumeSnapshots, kept when the incident is lifted). @default none */
+  readonly volumes?: readonly string[];
+  /** Logs of every container, and of their previous instances. @default true */
+  readonly logs?: boolean;
+  /**
+   * Processes and sockets, from an ephemeral debug container of the forensic image that joins the suspect
+   * container's process namespace. It is added to the live pod for good, so it is opt-in. @default false
+   */
+  readonly connections?: boolean;
+  /** A destination named in `settings.evidence.destinations`. @default `settings.evidence.destination` */
+  readonly destination?: string;
+  /** Required to capture in a protected namespace. */
+  readonly override?: Override;
+}
+
+/**
+ * Keeps the evidence of a suspect pod before the containment syncs: a capture Job (an Argo CD `PreSync` hook)
+ * and VolumeSnapshots, declared in the same reviewed commit as the isolation they precede.
+ */
+export function captureEvidence(options: CaptureEvidenceOptions): CaptureEvidenceAction {
+  return { kind: 'captureEvidence', ...options };
 }

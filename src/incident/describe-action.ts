@@ -21,5 +21,7 @@ export function describeAction(action: Action): string {
       return `restrict egress of ${action.namespace}/${action.pod ?? formatSelector(action.selector)}`;
     case 'blockImages':
       return `block ${action.images.length} image${action.images.length === 1 ? '' : 's'}`;
+    case 'captureEvidence':
+      return `capture evidence of ${action.namespace}/${action.pod}`;
   }
 }

@@ -144,13 +144,47 @@ export interface BlockImagesAction {
   readonly reason: string;
 }
 
+/**
+ * Keep the evidence of a suspect pod before it changes or goes: containers are ephemeral, and a reviewed
+ * commit is the only place the capture can be declared so that it travels with the containment. It snapshots
+ * the named PersistentVolumeClaims and runs a capture Job (Argo CD `PreSync` hook) that records the pod's spec
+ * and status, image digests, logs and events, and — from an ephemeral debug container of the forensic image
+ * configured in `policies/settings.ts` — its processes and sockets, with a manifest of sha256 hashes.
+ */
+export interface CaptureEvidenceAction {
+  readonly kind: 'captureEvidence';
+  readonly namespace: string;
+  /** Name of the suspect pod. */
+  readonly pod: string;
+  /**
+   * Container the debug container targets (`kubectl debug --target`): it shares that container's process
+   * namespace, so `ps` shows the suspect's processes. @default the pod's first container
+   */
+  readonly container?: string;
+  /** PersistentVolumeClaims (in `namespace`) to snapshot; they must be the pod's. @default none */
+  readonly volumes?: readonly string[];
+  /** Record the logs of every container, and of their previous instances. @default true */
+  readonly logs?: boolean;
+  /**
+   * Record processes and sockets from an ephemeral debug container. It adds a container to the suspect pod
+   * (visible to whoever is inside it, and permanent for the pod's life), so it is asked for explicitly.
+   * @default false
+   */
+  readonly connections?: boolean;
+  /** A destination named in `settings.evidence.destinations`. @default `settings.evidence.destination` */
+  readonly destination?: string;
+  /** Required to capture in a protected namespace. */
+  readonly override?: Override;
+}
+
 /** Everything an incident can ask for. */
 export type Action =
   | IsolatePodAction
   | IsolateWorkloadAction
   | QuarantineNamespaceAction
   | RestrictEgressAction
-  | BlockImagesAction;
+  | BlockImagesAction
+  | CaptureEvidenceAction;
 
 export type ActionKind = Action['kind'];
 export const ACTION_KINDS: readonly ActionKind[] = [
@@ -159,10 +193,19 @@ export const ACTION_KINDS: readonly ActionKind[] = [
   'quarantineNamespace',
   'restrictEgress',
   'blockImages',
+  'captureEvidence',
 ];
 
 /** Actions that synthesize network policies. */
-export type NetworkAction = Exclude<Action, BlockImagesAction>;
+export type NetworkAction = Exclude<Action, BlockImagesAction | CaptureEvidenceAction>;
+
+/** Kinds of {@link NetworkAction}. */
+export const NETWORK_ACTION_KINDS: readonly NetworkAction['kind'][] = ['isolatePod', 'isolateWorkload', 'quarantineNamespace', 'restrictEgress'];
+
+/** Whether an action synthesizes network policies (narrows the union, so callers need no cast). */
+export function isNetworkAction(action: Action): action is NetworkAction {
+  return (NETWORK_ACTION_KINDS as readonly string[]).includes(action.kind);
+}
 
 /** What an `incidents/<ID>.ts` file declares. */
 export interface IncidentSpec {

@@ -28,6 +28,7 @@ const ACTION_FIELDS: Record<ActionKind, readonly string[]> = {
   quarantineNamespace: ['kind', 'namespace', 'allow', 'dns', 'override'],
   restrictEgress: ['kind', 'namespace', 'pod', 'selector', 'allow', 'dns', 'override'],
   blockImages: ['kind', 'images', 'reason'],
+  captureEvidence: ['kind', 'namespace', 'pod', 'container', 'volumes', 'logs', 'connections', 'destination', 'override'],
 };
 
 /** Whether an id is acceptable (for `airlock new`, before a file exists). */
@@ -104,7 +105,7 @@ export function validateIncident(raw: unknown, options: ValidateIncidentOptions)
 }
 
 function checkAction(c: FieldChecker, raw: unknown, field: string, guardrails: Guardrails): void {
-  const action = c.object(raw, field, 'an action made by isolate(), quarantineNamespace(), restrictEgress() or blockImages()');
+  const action = c.object(raw, field, 'an action made by isolate(), quarantineNamespace(), restrictEgress(), blockImages() or captureEvidence()');
   if (!action) return;
   const kind = c.oneOf(action, 'kind', field, ACTION_KINDS, { required: true });
   if (!kind) return;
@@ -136,6 +137,8 @@ function checkAction(c: FieldChecker, raw: unknown, field: string, guardrails: G
     c.report(join(field, 'namespace'), `"${namespace}" is a protected namespace (guardrails)`, 'another namespace, or add override: { reason: "..." } to this action');
   }
 
+  if (kind === 'captureEvidence') return checkCaptureEvidence(c, action, field);
+
   const hasPod = action.pod !== undefined;
   const hasSelector = action.selector !== undefined;
   if (kind === 'isolatePod' || (kind === 'restrictEgress' && hasPod)) {
@@ -148,6 +151,33 @@ function checkAction(c: FieldChecker, raw: unknown, field: string, guardrails: G
   if (kind === 'restrictEgress' && action.allow === undefined) c.report(allowField, 'is missing', 'the egress that stays allowed, e.g. [{ cidr: "10.0.0.0/8", ports: [{ port: 443 }] }], or [] for none');
   if (action.allow === undefined) return;
   (c.array(action.allow, allowField) ?? []).forEach((rule, i) => checkAllow(c, rule, join(allowField, i), kind === 'restrictEgress'));
+}
+
+/**
+ * The fields of captureEvidence beyond namespace and override. Every value ends up in a Job's environment and
+ * in object names, so each is held to the Kubernetes rule for what it names; the destination's existence is
+ * checked against the settings at synthesis (EvidenceSettingsError), where the settings are known.
+ */
+function checkCaptureEvidence(c: FieldChecker, action: Json, field: string): void {
+  c.checked(action, 'pod', field, checkDns1123Subdomain, NAME_HINTS.dns1123Subdomain, { required: true });
+  c.checked(action, 'container', field, checkDns1123Label, `a container name: ${NAME_HINTS.dns1123Label}`);
+  for (const flag of ['logs', 'connections'] as const) {
+    if (action[flag] !== undefined && typeof action[flag] !== 'boolean') c.report(join(field, flag), `is ${describe(action[flag])}`, 'true or false');
+  }
+  c.checked(action, 'destination', field, checkDns1123Label, `the name of a destination in settings.evidence.destinations: ${NAME_HINTS.dns1123Label}`);
+  if (action.volumes === undefined) return;
+  const volumesField = join(field, 'volumes');
+  const volumes = c.array(action.volumes, volumesField, 'a list of PersistentVolumeClaim names, e.g. ["data-checkout-0"]');
+  if (volumes?.length === 0) c.report(volumesField, 'is empty', 'PersistentVolumeClaim names of the pod, or leave volumes out');
+  const seen = new Set<string>();
+  volumes?.forEach((volume, i) => {
+    const where = join(volumesField, i);
+    if (typeof volume !== 'string') return c.report(where, `is ${describe(volume)}`, `a PersistentVolumeClaim name: ${NAME_HINTS.dns1123Subdomain}`);
+    const problem = checkDns1123Subdomain(volume);
+    if (problem) c.report(where, problem, `a PersistentVolumeClaim name: ${NAME_HINTS.dns1123Subdomain}`);
+    else if (seen.has(volume)) c.report(where, `"${volume}" is listed twice`, 'each claim once');
+    seen.add(volume);
+  });
 }
 
 function checkSelector(c: FieldChecker, raw: unknown, field: string): void {

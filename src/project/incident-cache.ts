@@ -46,7 +46,8 @@ function filesUnder(dir: string, out: string[]): void {
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) filesUnder(p, out);
-    else if (e.name.endsWith('.ts')) out.push(p);
+    // .sh: the static scripts the evidence Jobs run are copied into the synthesized ConfigMaps.
+    else if (e.name.endsWith('.ts') || e.name.endsWith('.sh')) out.push(p);
   }
 }
 

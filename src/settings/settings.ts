@@ -2,6 +2,7 @@
  * The organisation's settings and guardrails, declared in `policies/settings.ts` and `policies/guardrails.ts`.
  * Plain typed data with documented defaults; every layer reads the resolved form, never the raw file.
  */
+import type { GitopsNotifySettings } from '../gitops/notify';
 import type { DnsProfile, Labels } from '../incident/types';
 
 /**
@@ -134,6 +135,100 @@ export interface GitSettings {
 }
 
 /**
+ * Where captured evidence goes. Both live outside the suspect's namespace, so nobody who controls the
+ * compromised workload can reach (or rewrite) what was captured about it.
+ * - `pvc`: an existing PersistentVolumeClaim in the evidence namespace, mounted by the capture Job; every run
+ *   writes its own folder `<incident>/<namespace>/<pod>/<run>/`. Prefer ReadWriteMany: the capture Jobs of
+ *   several incidents may run at once.
+ * - `s3`: an S3-compatible bucket (AWS S3, MinIO, Ceph RGW...), uploaded to with the AWS CLI of the forensic
+ *   image; the credentials come from a Secret in the evidence namespace (keys `AWS_ACCESS_KEY_ID` and
+ *   `AWS_SECRET_ACCESS_KEY`), injected by the kubelet, so the Job's ServiceAccount never reads Secrets.
+ */
+export type EvidenceDestination =
+  | {
+      readonly kind: 'pvc';
+      /** Name of the claim in the evidence namespace. */
+      readonly claimName: string;
+    }
+  | {
+      readonly kind: 's3';
+      /** `https://…` (or `http://…` for an in-cluster store), e.g. `https://s3.eu-west-1.amazonaws.com`. */
+      readonly endpoint: string;
+      readonly bucket: string;
+      /** Key prefix inside the bucket, ending in `/`, e.g. `airlock/`. @default '' */
+      readonly prefix?: string;
+      /** @default 'us-east-1' */
+      readonly region?: string;
+      /** Secret in the evidence namespace with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. */
+      readonly credentialsSecret: string;
+    };
+
+/** `kubectl debug --profile` of the debug container: what it may do inside the suspect pod. */
+export type DebugProfile = 'restricted' | 'baseline' | 'general';
+/** Every {@link DebugProfile}, for validation. */
+export const DEBUG_PROFILES: readonly DebugProfile[] = ['restricted', 'baseline', 'general'];
+
+/**
+ * The post-sync enforcement probe: a policy object existing is not proof that the CNI enforces it (kindnet
+ * accepts NetworkPolicies and enforces nothing), so after each sync a canary pod carrying the quarantine
+ * labels checks that its traffic is really cut.
+ */
+export interface ProbeSettings {
+  /** @default true */
+  readonly enabled?: boolean;
+  /**
+   * Extra `ip:port` (`[v6]:port`) destinations the canary must not reach, beside the Kubernetes API service,
+   * e.g. an address outside the cluster. Targets an action's own allow rules cover are left out for it.
+   * @default []
+   */
+  readonly egressTargets?: readonly string[];
+  /** A name that must resolve when the action's DNS profile allows DNS, and must not when it is `none`. @default 'kubernetes.default.svc.cluster.local' */
+  readonly dnsName?: string;
+  /** TCP port the canary listens on for the ingress check. @default 8080 */
+  readonly port?: number;
+  /** How long the probe waits for the containment to hold before it fails (10–3600). @default 120 */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * Evidence capture and the enforcement probe. Without this block, `captureEvidence` still snapshots the named
+ * volumes and the runbook lists the capture commands to run by hand, and no probe is written.
+ */
+export interface EvidenceSettings {
+  /**
+   * The forensic toolbox image, pinned by digest (`repo@sha256:…`): the capture and probe Jobs, the debug
+   * container and the canary run it. It must provide a POSIX `sh`, `kubectl` 1.30+, `sha256sum`, `find`,
+   * `sort`, `ps`, `ss` or `netstat`, BusyBox-compatible `nc` (`-z`, `-w`, `-lk -p PORT -e PROG`) and
+   * `nslookup`, plus the AWS CLI for `s3` destinations, and run as a non-root user.
+   */
+  readonly image: string;
+  /** Namespace of the Jobs, their ServiceAccounts and results; a protected one. @default 'airlock-system' */
+  readonly namespace?: string;
+  /** Where evidence goes unless an action names another destination. */
+  readonly destination: EvidenceDestination;
+  /** Other destinations an action may name with `captureEvidence({ destination })`, e.g. a legal-hold bucket. @default none */
+  readonly destinations?: Readonly<Record<string, EvidenceDestination>>;
+  /** VolumeSnapshotClass of the snapshots; prefer one with `deletionPolicy: Retain`. @default the cluster's default class for the driver */
+  readonly volumeSnapshotClassName?: string;
+  /** @default 'restricted' (non-root, no capabilities: what a namespace enforcing the restricted Pod Security Standard admits) */
+  readonly debugProfile?: DebugProfile;
+  /**
+   * The capture Job's `activeDeadlineSeconds` (60–86400): as an Argo CD `PreSync` hook, a capture that cannot
+   * run (image not pulled, claim missing) holds the containment back this long, then fails the sync.
+   * @default 300
+   */
+  readonly deadlineSeconds?: number;
+  /**
+   * Whether a capture that failed in part fails its Job — and so, as an Argo CD `PreSync` hook, holds back the
+   * containment. Containment matters more than evidence, so by default a capture records what failed and
+   * succeeds. @default false
+   */
+  readonly failOnCaptureError?: boolean;
+  /** @default { enabled: true } */
+  readonly probe?: ProbeSettings;
+}
+
+/**
  * A cluster Airlock delivers to. Its manifests go to `dist/<name>/`, synthesized with the top-level settings
  * overridden by the fields given here (each cluster has its own CNI and Kubernetes version).
  */
@@ -145,10 +240,12 @@ export interface ClusterSpec {
   readonly admission?: AdmissionSettings;
   readonly adminNetworkPolicy?: AdminNetworkPolicySettings;
   readonly calico?: CalicoSettings;
+  /** Replaces the top-level `evidence` block as a whole (spread a shared constant to reuse parts of it). */
+  readonly evidence?: EvidenceSettings;
 }
 
 /** Fields a {@link ClusterSpec} may override. */
-export const CLUSTER_OVERRIDES = ['backend', 'dns', 'admission', 'adminNetworkPolicy', 'calico'] as const;
+export const CLUSTER_OVERRIDES = ['backend', 'dns', 'admission', 'adminNetworkPolicy', 'calico', 'evidence'] as const;
 
 /** `policies/settings.ts`. */
 export interface SettingsSpec {
@@ -161,6 +258,10 @@ export interface SettingsSpec {
   readonly adminNetworkPolicy?: AdminNetworkPolicySettings;
   /** Used when `backend` is `calico`. */
   readonly calico?: CalicoSettings;
+  /** Evidence capture and the post-sync enforcement probe. @default none: manual capture, no probe */
+  readonly evidence?: EvidenceSettings;
+  /** How `propose --direct` and `airlock sync-notify` tell Argo CD or Flux to reconcile at once. @default none */
+  readonly gitops?: GitopsNotifySettings;
   /**
    * The clusters, when there is more than one: `dist/<cluster>/<id>/` per cluster, and incidents may target
    * some of them. @default none: one cluster, `dist/<id>/`
@@ -204,8 +305,48 @@ export interface Settings {
   readonly git: { readonly remote: string; readonly base: string; readonly forge?: ForgeSettings; readonly labels: readonly string[] };
   readonly adminNetworkPolicy: Required<AdminNetworkPolicySettings>;
   readonly calico: Required<CalicoSettings>;
+  /** Absent when the settings declare no `evidence` block. */
+  readonly evidence?: ResolvedEvidenceSettings;
+  readonly gitops?: GitopsNotifySettings;
   /** Declared clusters with their settings resolved; empty for a single, unnamed cluster. */
   readonly clusters: readonly ClusterTarget[];
+}
+
+/** {@link EvidenceSettings} with every default applied. */
+export interface ResolvedEvidenceSettings {
+  readonly image: string;
+  readonly namespace: string;
+  readonly destination: EvidenceDestination;
+  readonly destinations: Readonly<Record<string, EvidenceDestination>>;
+  readonly volumeSnapshotClassName?: string;
+  readonly debugProfile: DebugProfile;
+  readonly deadlineSeconds: number;
+  readonly failOnCaptureError: boolean;
+  readonly probe: Required<ProbeSettings>;
+}
+
+/** Defaults of {@link EvidenceSettings} and {@link ProbeSettings}. */
+export const EVIDENCE_DEFAULTS = {
+  namespace: 'airlock-system',
+  debugProfile: 'restricted',
+  deadlineSeconds: 300,
+  failOnCaptureError: false,
+  probe: { enabled: true, egressTargets: [], dnsName: 'kubernetes.default.svc.cluster.local', port: 8080, timeoutSeconds: 120 },
+} as const satisfies Omit<ResolvedEvidenceSettings, 'image' | 'destination' | 'destinations'>;
+
+/** Applies the defaults of an `evidence` block. */
+export function resolveEvidenceSettings(spec: EvidenceSettings): ResolvedEvidenceSettings {
+  return {
+    image: spec.image,
+    namespace: spec.namespace ?? EVIDENCE_DEFAULTS.namespace,
+    destination: spec.destination,
+    destinations: spec.destinations ?? {},
+    ...(spec.volumeSnapshotClassName !== undefined ? { volumeSnapshotClassName: spec.volumeSnapshotClassName } : {}),
+    debugProfile: spec.debugProfile ?? EVIDENCE_DEFAULTS.debugProfile,
+    deadlineSeconds: spec.deadlineSeconds ?? EVIDENCE_DEFAULTS.deadlineSeconds,
+    failOnCaptureError: spec.failOnCaptureError ?? EVIDENCE_DEFAULTS.failOnCaptureError,
+    probe: { ...EVIDENCE_DEFAULTS.probe, ...spec.probe },
+  };
 }
 
 /** One cluster's name and effective settings. */
@@ -257,9 +398,10 @@ export function resolveSettings(spec: SettingsSpec = {}): Settings {
     admission: { ...base.admission, ...over.admission },
     adminNetworkPolicy: { ...base.adminNetworkPolicy, ...over.adminNetworkPolicy },
     calico: { ...base.calico, ...over.calico },
+    ...(over.evidence ? { evidence: resolveEvidenceSettings(over.evidence) } : {}),
     clusters: [],
   });
-  const top: Settings = { ...merge(DEFAULT_SETTINGS, spec), git: { ...DEFAULT_SETTINGS.git, ...spec.git } };
+  const top: Settings = { ...merge(DEFAULT_SETTINGS, spec), git: { ...DEFAULT_SETTINGS.git, ...spec.git }, ...(spec.gitops ? { gitops: spec.gitops } : {}) };
   return { ...top, clusters: (spec.clusters ?? []).map(({ name, ...over }) => ({ name, settings: merge(top, over) })) };
 }
 

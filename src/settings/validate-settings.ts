@@ -3,11 +3,13 @@
  * must stop synthesis with the field named, like any incident error.
  */
 import type { Problem } from '../errors';
+import { validateNotifySettings } from '../gitops/notify';
 import { FieldChecker, join } from '../incident/field-checker';
-import { checkDns1123Label, checkLabelKey, checkLabelValue, NAME_HINTS } from '../incident/kubernetes-names';
+import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue, NAME_HINTS } from '../incident/kubernetes-names';
 import { isIP } from 'node:net';
+import { parseImageReference } from '../incident/image-reference';
 import { DNS_PROFILES } from '../incident/types';
-import { ADMIN_POLICY_KINDS, ADMISSION_MODES, CLUSTER_OVERRIDES, ENFORCEMENT_BACKENDS } from './settings';
+import { ADMIN_POLICY_KINDS, ADMISSION_MODES, CLUSTER_OVERRIDES, DEBUG_PROFILES, ENFORCEMENT_BACKENDS } from './settings';
 
 type Json = Record<string, unknown>;
 
@@ -31,7 +33,7 @@ export function validateSettings(raw: unknown, file: string): Problem[] {
   const c = new FieldChecker(file);
   const spec = c.object(raw, '', 'the default export of defineSettings({...})');
   if (!spec) return c.problems;
-  c.known(spec, '', ['backend', 'dns', 'admission', 'git', 'adminNetworkPolicy', 'calico', 'clusters']);
+  c.known(spec, '', ['backend', 'dns', 'admission', 'git', 'adminNetworkPolicy', 'calico', 'evidence', 'clusters', 'gitops']);
   c.oneOf(spec, 'backend', '', ENFORCEMENT_BACKENDS);
   if (spec.dns !== undefined) {
     const dns = c.object(spec.dns, 'dns');
@@ -58,7 +60,9 @@ export function validateSettings(raw: unknown, file: string): Problem[] {
   if (spec.git !== undefined) checkGit(c, spec.git);
   if (spec.adminNetworkPolicy !== undefined) checkAdminNetworkPolicy(c, spec.adminNetworkPolicy);
   if (spec.calico !== undefined) checkCalico(c, spec.calico);
+  if (spec.evidence !== undefined) checkEvidence(c, spec.evidence);
   if (spec.clusters !== undefined) checkClusters(c, spec.clusters, file);
+  c.problems.push(...validateNotifySettings(spec.gitops, file));
   return c.problems;
 }
 
@@ -133,6 +137,104 @@ function checkGit(c: FieldChecker, raw: unknown): void {
   if (env !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) c.report('git.forge.tokenEnv', `"${env}" is not an environment variable name`, 'e.g. "GITHUB_TOKEN" (never the token itself)');
   const url = c.string(forge, 'baseUrl', 'git.forge');
   if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) c.report('git.forge.baseUrl', `"${url}" is not an http(s) URL`, 'e.g. "https://github.example.com/api/v3"');
+}
+
+/** A probe target: an IP address (IPv6 in brackets) and a port. */
+export interface ProbeTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses `ip:port` or `[ipv6]:port`; returns what is wrong when it is neither. */
+export function parseProbeTarget(text: string): ProbeTarget | string {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(text);
+  if (!m) return `"${text}" is not ip:port`;
+  const host = m[1] ?? m[2];
+  const port = Number(m[3]);
+  if (isIP(host) !== (m[1] !== undefined ? 6 : 4)) return `"${text}" does not name an IP address`;
+  if (port < 1 || port > 65535) return `"${text}" has no port 1–65535`;
+  return { host, port };
+}
+
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_PREFIX = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*$/;
+const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
+
+function isWhole(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * The `evidence` block. Its values become object names, image references and environment variables of the
+ * capture and probe Jobs, so each is held to what Kubernetes, the registry and S3 accept, and the forensic
+ * image must be pinned by digest: a tag could be moved to other bytes between review and capture.
+ */
+function checkEvidence(c: FieldChecker, raw: unknown): void {
+  const field = 'evidence';
+  const evidence = c.object(raw, field, "{ image: 'registry.example/forensics@sha256:…', destination: { kind: 'pvc', claimName } }");
+  if (!evidence) return;
+  c.known(evidence, field, ['image', 'namespace', 'destination', 'destinations', 'volumeSnapshotClassName', 'debugProfile', 'deadlineSeconds', 'failOnCaptureError', 'probe']);
+  const imageHint = 'the forensic image pinned by digest, e.g. "registry.example/forensics/toolbox@sha256:…"';
+  const image = c.string(evidence, 'image', field, { required: true, singleLine: true, hint: imageHint });
+  if (image !== undefined) {
+    const parsed = parseImageReference(image);
+    if (!parsed.ok) c.report(join(field, 'image'), parsed.error, imageHint);
+    else if (parsed.value.strength !== 'digest') c.report(join(field, 'image'), `"${image}" is not pinned by digest`, imageHint);
+  }
+  c.checked(evidence, 'namespace', field, checkDns1123Label, NAME_HINTS.dns1123Label);
+  if (evidence.destination === undefined) c.report(join(field, 'destination'), 'is missing', "{ kind: 'pvc', claimName: 'airlock-evidence' } or { kind: 's3', endpoint, bucket, credentialsSecret }");
+  else checkDestination(c, evidence.destination, join(field, 'destination'));
+  if (evidence.destinations !== undefined) {
+    const named = c.object(evidence.destinations, join(field, 'destinations'), '{ name: destination }, e.g. { "legal-hold": { kind: "s3", … } }');
+    for (const [name, destination] of Object.entries(named ?? {})) {
+      const where = join(join(field, 'destinations'), name);
+      const problem = checkDns1123Label(name);
+      if (problem) c.report(where, problem, `a destination name: ${NAME_HINTS.dns1123Label}`);
+      checkDestination(c, destination, where);
+    }
+  }
+  c.checked(evidence, 'volumeSnapshotClassName', field, checkDns1123Subdomain, NAME_HINTS.dns1123Subdomain);
+  c.oneOf(evidence, 'debugProfile', field, DEBUG_PROFILES);
+  if (evidence.deadlineSeconds !== undefined && !isWhole(evidence.deadlineSeconds, 60, 86400)) c.report(join(field, 'deadlineSeconds'), `is ${String(evidence.deadlineSeconds)}`, 'a whole number of seconds from 60 to 86400');
+  if (evidence.failOnCaptureError !== undefined && typeof evidence.failOnCaptureError !== 'boolean') c.report(join(field, 'failOnCaptureError'), `is ${String(evidence.failOnCaptureError)}`, 'true or false');
+  if (evidence.probe !== undefined) checkProbe(c, evidence.probe, join(field, 'probe'));
+}
+
+function checkDestination(c: FieldChecker, raw: unknown, field: string): void {
+  const destination = c.object(raw, field, "{ kind: 'pvc', claimName } or { kind: 's3', endpoint, bucket, prefix?, region?, credentialsSecret }");
+  if (!destination) return;
+  const kind = c.oneOf(destination, 'kind', field, ['pvc', 's3'] as const, { required: true });
+  if (kind === 'pvc') {
+    c.known(destination, field, ['kind', 'claimName']);
+    c.checked(destination, 'claimName', field, checkDns1123Subdomain, `a PersistentVolumeClaim in the evidence namespace: ${NAME_HINTS.dns1123Subdomain}`, { required: true });
+  } else if (kind === 's3') {
+    c.known(destination, field, ['kind', 'endpoint', 'bucket', 'prefix', 'region', 'credentialsSecret']);
+    const url = c.string(destination, 'endpoint', field, { required: true, hint: 'e.g. "https://s3.eu-west-1.amazonaws.com"' });
+    if (url !== undefined && !HTTP_URL.test(url)) c.report(join(field, 'endpoint'), `"${url}" is not an http(s) URL of a host`, 'e.g. "https://s3.eu-west-1.amazonaws.com" or "http://minio.storage:9000"');
+    const bucket = c.string(destination, 'bucket', field, { required: true });
+    if (bucket !== undefined && (!S3_BUCKET.test(bucket) || bucket.includes('..'))) c.report(join(field, 'bucket'), `"${bucket}" is not an S3 bucket name`, '3–63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit');
+    const prefix = destination.prefix;
+    if (prefix !== undefined && (typeof prefix !== 'string' || !S3_PREFIX.test(prefix))) c.report(join(field, 'prefix'), `is ${JSON.stringify(prefix)}`, 'path segments of letters, digits, ".", "_" and "-", each ending in "/", e.g. "airlock/evidence/"; or "" (no prefix)');
+    const region = destination.region;
+    if (region !== undefined && (typeof region !== 'string' || !/^[a-z0-9-]{1,32}$/.test(region))) c.report(join(field, 'region'), `is ${JSON.stringify(region)}`, 'a region name, e.g. "eu-west-1"');
+    c.checked(destination, 'credentialsSecret', field, checkDns1123Subdomain, `a Secret in the evidence namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: ${NAME_HINTS.dns1123Subdomain}`, { required: true });
+  }
+}
+
+function checkProbe(c: FieldChecker, raw: unknown, field: string): void {
+  const probe = c.object(raw, field, '{ enabled?, egressTargets?, dnsName?, port?, timeoutSeconds? }');
+  if (!probe) return;
+  c.known(probe, field, ['enabled', 'egressTargets', 'dnsName', 'port', 'timeoutSeconds']);
+  if (probe.enabled !== undefined && typeof probe.enabled !== 'boolean') c.report(join(field, 'enabled'), `is ${String(probe.enabled)}`, 'true or false');
+  if (probe.egressTargets !== undefined) {
+    (c.array(probe.egressTargets, join(field, 'egressTargets'), 'a list of "ip:port"') ?? []).forEach((t, i) => {
+      const parsed = typeof t === 'string' ? parseProbeTarget(t) : `is ${JSON.stringify(t)}`;
+      if (typeof parsed === 'string') c.report(join(join(field, 'egressTargets'), i), parsed, 'an IP address and a port, e.g. "203.0.113.10:443" or "[2001:db8::10]:443"');
+    });
+  }
+  c.checked(probe, 'dnsName', field, checkDns1123Subdomain, 'a DNS name, e.g. "kubernetes.default.svc.cluster.local"');
+  if (probe.port !== undefined && !isWhole(probe.port, 1, 65535)) c.report(join(field, 'port'), `is ${String(probe.port)}`, 'a port number 1–65535');
+  if (probe.timeoutSeconds !== undefined && !isWhole(probe.timeoutSeconds, 10, 3600)) c.report(join(field, 'timeoutSeconds'), `is ${String(probe.timeoutSeconds)}`, 'a whole number of seconds from 10 to 3600');
 }
 
 /** Problems of `policies/guardrails.ts`. */

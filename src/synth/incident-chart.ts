@@ -1,14 +1,16 @@
 /**
- * One chart per active incident: its network policies, its image blocklist and nothing shared with another
- * incident, so two incident pull requests never touch the same file.
+ * One chart per active incident: its network policies (each with its enforcement probe), its image blocklist,
+ * its evidence capture, and nothing shared with another incident, so two incident pull requests never touch
+ * the same file.
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { blocklistConfigMap } from '../admission/blocklist-configmap';
-import type { Incident } from '../incident/types';
+import { isNetworkAction, type Incident } from '../incident/types';
 import type { Settings } from '../settings/settings';
 import { incidentAnnotations, incidentLabels } from './metadata';
 import { addNetworkAction } from './backends';
+import { enforcementProbeObjects, evidenceObjects, EvidenceObjects } from './evidence';
 
 /** Props of {@link IncidentChart}. */
 export interface IncidentChartProps {
@@ -24,7 +26,12 @@ export class IncidentChart extends Chart {
     // Chart labels go on every object's metadata only; selectors are written by the constructs themselves.
     super(scope, incident.slug, { labels: incidentLabels(incident), disableResourceNameHashes: true });
     incident.actions.forEach((action, index) => {
-      if (action.kind !== 'blockImages') addNetworkAction(this, `action-${index}`, { incident, action, index, settings });
+      if (isNetworkAction(action)) {
+        addNetworkAction(this, `action-${index}`, { incident, action, index, settings });
+        new EvidenceObjects(this, `probe-${index}`, enforcementProbeObjects(incident, action, index, settings));
+      } else if (action.kind === 'captureEvidence') {
+        new EvidenceObjects(this, `evidence-${index}`, evidenceObjects(incident, action, index, settings));
+      }
     });
     const blocklist = blocklistConfigMap({ incident, annotations: incidentAnnotations(incident) });
     if (blocklist) new ApiObject(this, 'blocklist', blocklist);

@@ -8,6 +8,7 @@ import { kyvernoClusterPolicy } from '../admission/kyverno';
 import type { Manifest } from '../admission/manifest';
 import { admissionPlatformObjects, paramNamespaceObject } from '../admission/policy';
 import { webhookDeploymentObjects } from '../admission/webhook-deployment';
+import { ARGOCD_SYNC_WAVE_ANNOTATION, platformSyncWave } from '../gitops/sync-waves';
 import type { Guardrails, Settings } from '../settings/settings';
 
 /** Folder of the platform objects under `dist/`; the underscore keeps it apart from any incident id. */
@@ -45,6 +46,11 @@ export function platformObjects(settings: Settings, guardrails: Guardrails): Man
 export class PlatformChart extends Chart {
   constructor(scope: Construct, props: PlatformChartProps) {
     super(scope, PLATFORM_DIR, { disableResourceNameHashes: true });
-    platformObjects(props.settings, props.guardrails).forEach((object, i) => new ApiObject(this, `object-${i}`, object));
+    platformObjects(props.settings, props.guardrails).forEach((object, i) => {
+      // Argo CD orders a sync by this annotation only: namespace and admission policy first, webhook last.
+      const wave = platformSyncWave(object);
+      const annotated = wave === undefined ? object : { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [ARGOCD_SYNC_WAVE_ANNOTATION]: wave } } };
+      new ApiObject(this, `object-${i}`, annotated);
+    });
   }
 }

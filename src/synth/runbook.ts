@@ -1,10 +1,12 @@
 /**
  * The incident's runbook (`dist/<id>/RUNBOOK.md`): the explicit, logged steps that manifests cannot take —
- * keep the evidence, apply the quarantine label to the live pod, verify, and lift. Every command is built from
+ * keep the evidence (or read what the capture Job kept), apply the quarantine label to the live pod, read the
+ * enforcement probe's verdict, and lift. Every command is built from
  * validated values and shell-quoted word by word; nothing is interpolated into a command string.
  */
 import { QUARANTINE_LABEL, type Action, type Incident, type NetworkAction } from '../incident/types';
 import type { Settings } from '../settings/settings';
+import { captureActionFor, captureSection, limitsSection, manualCaptureCommands, probeParagraph } from './evidence/runbook-sections';
 import { isolationPolicyName } from './isolation-policy';
 import { shellCommand } from './shell-quote';
 
@@ -18,18 +20,6 @@ function code(lines: readonly string[]): string {
 /** Text that never breaks out of a Markdown table cell or heading. */
 function inline(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/([\\`*_{}[\]<>|#])/g, '\\$1');
-}
-
-function evidenceSteps(namespace: string, pod: string, dir: string): string[] {
-  const k = (...args: string[]): string => shellCommand(['kubectl', ...args]);
-  return [
-    shellCommand(['mkdir', '-p', dir]),
-    `${k('get', 'pod', '--namespace', namespace, pod, '--output', 'yaml')} > ${shellCommand([`${dir}/pod.yaml`])}`,
-    `${k('logs', '--namespace', namespace, pod, '--all-containers', '--prefix', '--timestamps')} > ${shellCommand([`${dir}/logs.txt`])}`,
-    `${k('logs', '--namespace', namespace, pod, '--all-containers', '--prefix', '--timestamps', '--previous')} > ${shellCommand([`${dir}/logs-previous.txt`])} || true`,
-    `${k('get', 'events', '--namespace', namespace, '--field-selector', `involvedObject.name=${pod}`, '--output', 'yaml')} > ${shellCommand([`${dir}/events.yaml`])}`,
-    `sha256sum ${shellCommand([dir])}/* > ${shellCommand([`${dir}/SHA256SUMS`])}`,
-  ];
 }
 
 function dnsNote(action: NetworkAction, settings: Settings): string {
@@ -51,12 +41,17 @@ function actionSection(incident: Incident, action: Action, index: number, settin
       'New Pods, workload templates and `kubectl debug` sessions that use these images are refused once the blocklist is synced. Running pods are not touched: isolate them too.',
     ].join('\n');
   }
+  if (action.kind === 'captureEvidence') return captureSection(incident, action, index, settings);
   const policy = `\`${isolationPolicyName(incident, action, index)}\` (${settings.backend} backend)`;
   const dns = dnsNote(action, settings);
+  const proof = probeParagraph(incident, action, index, settings);
+  const evidenceFirst = (pod: string): string[] => {
+    const capture = captureActionFor(incident, action.namespace, pod);
+    if (capture === undefined) return [`Evidence first — capture before the pod changes or goes:`, '', code(manualCaptureCommands(action.namespace, pod, `evidence/${incident.id}/${pod}`))];
+    return [settings.evidence ? `Evidence first: action ${capture + 1} captures it before the containment is applied.` : `Evidence first: capture it by hand as action ${capture + 1} says, before the manifests are synced.`];
+  };
   const labelPod = (pod: string): string[] => [
-    `Evidence first — capture before the pod changes or goes:`,
-    '',
-    code(evidenceSteps(action.namespace, pod, `evidence/${incident.id}/${pod}`)),
+    ...evidenceFirst(pod),
     '',
     `Then, once the manifests are synced (the policy selects \`${QUARANTINE_LABEL}=${incident.id}\`, which no pod carries yet), apply the quarantine label to the live pod. This is the step that contains it. \`airlock label\` does it and records it in git${action.kind === 'isolatePod' && action.detach ? '; it also detaches the pod from its ReplicaSet and Services (their selector labels move to an annotation), so a healthy replacement starts and the evidence keeps running' : ''}:`,
     '',
@@ -72,7 +67,7 @@ function actionSection(incident: Incident, action: Action, index: number, settin
   ];
   switch (action.kind) {
     case 'isolatePod':
-      return [`## ${n}. Isolate pod ${inline(action.namespace)}/${inline(action.pod)}`, '', `Policy ${policy}: ingress and egress denied except DNS and the declared allows.`, dns, '', ...labelPod(action.pod)].join('\n');
+      return [`## ${n}. Isolate pod ${inline(action.namespace)}/${inline(action.pod)}`, '', `Policy ${policy}: ingress and egress denied except DNS and the declared allows.`, dns, ...proof, '', ...labelPod(action.pod)].join('\n');
     case 'isolateWorkload': {
       const selector = Object.entries(action.selector).map(([k, v]) => `${k}=${v}`).join(',');
       return [
@@ -83,6 +78,7 @@ function actionSection(incident: Incident, action: Action, index: number, settin
         'The pods it catches now (blast radius; `airlock plan` lists them from the inventory):',
         '',
         code([shellCommand(['kubectl', 'get', 'pods', '--namespace', action.namespace, '--selector', selector, '--output', 'wide'])]),
+        ...proof,
       ].join('\n');
     }
     case 'quarantineNamespace':
@@ -92,11 +88,12 @@ function actionSection(incident: Incident, action: Action, index: number, settin
         `Policy ${policy}: default-deny for every pod in the namespace, new pods included. ${dns}`,
         '',
         code([shellCommand(['kubectl', 'get', 'pods', '--namespace', action.namespace, '--output', 'wide'])]),
+        ...proof,
       ].join('\n');
     case 'restrictEgress': {
       const head = `## ${n}. Restrict egress of ${inline(action.namespace)}/${inline(action.pod ?? Object.entries(action.selector).map(([k, v]) => `${k}=${v}`).join(','))}`;
       const body = `Policy ${policy}: egress limited to the declared allows; ingress untouched. ${dns}`;
-      return [head, '', body, ...(action.pod !== undefined ? ['', ...labelPod(action.pod)] : [])].join('\n');
+      return [head, '', body, ...proof, ...(action.pod !== undefined ? ['', ...labelPod(action.pod)] : [])].join('\n');
     }
   }
 }
@@ -137,6 +134,7 @@ export function runbook(incident: Incident, settings: Settings, cluster?: string
     ...(incident.summary ? ['', inline(incident.summary)] : []),
     '',
     ...incident.actions.flatMap((a, i) => [actionSection(incident, a, i, settings), '']),
+    ...[limitsSection(incident, settings)].flatMap((section) => (section ? [section, ''] : [])),
     liftSection(incident),
     '',
   ].join('\n');

@@ -8,7 +8,7 @@ import { AirlockError, UsageError } from '../errors';
 import type { Manifest } from '../admission/manifest';
 import type { Inventory } from '../analysis/model';
 import { planIncident, type IncidentPlan } from '../analysis/plan';
-import type { Incident } from '../incident/types';
+import { isNetworkAction, type Incident } from '../incident/types';
 import type { Project } from '../project/load-project';
 import { ENFORCEMENT_BACKENDS, type EnforcementBackend, type Settings } from '../settings/settings';
 import { withBackendObjects } from '../synth/backends/evaluation';
@@ -89,7 +89,7 @@ export function actionVerdict(outcome: BackendOutcome, actionIndex: number): str
 
 /** The comparison as Markdown: one row per network action, one column per backend. */
 export function formatBackendsMarkdown(incident: Incident, outcomes: readonly BackendOutcome[]): string {
-  const indexes = incident.actions.flatMap((a, i) => (a.kind === 'blockImages' ? [] : [i]));
+  const indexes = incident.actions.flatMap((a, i) => (isNetworkAction(a) ? [i] : []));
   if (indexes.length === 0) return '';
   const header = `| Action | ${outcomes.map((o) => o.backend).join(' | ')} |`;
   const rows = indexes.map((i) => `| ${i} ${incident.actions[i].kind} | ${outcomes.map((o) => actionVerdict(o, i)).join(' | ')} |`);
@@ -99,7 +99,7 @@ export function formatBackendsMarkdown(incident: Incident, outcomes: readonly Ba
 
 /** The comparison as terminal text. */
 export function formatBackendsText(incident: Incident, outcomes: readonly BackendOutcome[]): string {
-  const indexes = incident.actions.flatMap((a, i) => (a.kind === 'blockImages' ? [] : [i]));
+  const indexes = incident.actions.flatMap((a, i) => (isNetworkAction(a) ? [i] : []));
   if (indexes.length === 0) return '';
   return `${incident.id} by backend:\n${indexes.map((i) => `  ${i}  ${outcomes.map((o) => `${o.backend}: ${actionVerdict(o, i)}`).join(' · ')}`).join('\n')}\n\n`;
 }

@@ -5,9 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../errors';
+import { AirlockError, UsageError } from '../errors';
 import type { Inventory } from '../analysis/model';
 import { formatPlanMarkdown } from '../analysis/plan-markdown';
+import { notifyControllers, type NotifyOptions, type NotifyResult } from '../gitops/notify';
 import { openOrUpdateChangeRequest, type ChangeRequest, type ForgeCallOptions } from '../git/forge';
 import { openWorkTree } from '../git/runner';
 import { proposeChange, type ProposeEvent, type ProposeResult } from '../git/repository';
@@ -43,6 +44,8 @@ export interface ProposeIncidentOptions {
   readonly onEvent?: (event: ProposeEvent) => void | Promise<void>;
   /** Environment and fetch for the forge call (tests). */
   readonly forge?: ForgeCallOptions;
+  /** Environment for the controller notification (tests). */
+  readonly notify?: NotifyOptions;
 }
 
 /** What was proposed. */
@@ -53,6 +56,8 @@ export interface ProposedIncident {
   readonly git: ProposeResult;
   /** The pull/merge request, when a forge is configured and a branch was pushed. */
   readonly changeRequest?: ChangeRequest;
+  /** Break-glass only: what Argo CD / Flux answered when told to reconcile now (settings.gitops). */
+  readonly notified?: readonly NotifyResult[];
 }
 
 
@@ -113,10 +118,11 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
     plan,
   ].join('\n');
 
+  const paths = [incident.file, ...targets.map((t) => `${DIST_DIR}/${folderPath(t, incident.slug)}`), ...missingPlatforms];
   const git = await proposeChange({
     cwd: root,
     // Every cluster's folder of the incident (a cluster it no longer targets loses it).
-    paths: [incident.file, ...targets.map((t) => `${DIST_DIR}/${folderPath(t, incident.slug)}`), ...missingPlatforms],
+    paths,
     subject,
     body,
     trailers: { incident: incident.id, action, severity: incident.severity, ...(incident.alerts?.length ? { alerts: incident.alerts } : {}) },
@@ -142,5 +148,19 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
       options.forge,
     );
   }
-  return { incident, action, subject, git, ...(changeRequest ? { changeRequest } : {}) };
+  // A break-glass change reconciles now rather than at the next poll; a controller that does not answer only
+  // costs the wait, so its failure is reported, never fatal.
+  let notified: NotifyResult[] | undefined;
+  const gitops = project.settings.gitops;
+  if (options.direct && gitops && git.pushed) {
+    const repoUrl = (await (await openWorkTree(root)).run(['remote', 'get-url', remote])).trim();
+    try {
+      notified = await notifyControllers(gitops, { repoUrl, branch: base, commit: git.commit, paths, message: subject }, options.notify ?? {});
+    } catch (e) {
+      // The push has landed: a notification that cannot even be built is a warning, not a failed propose.
+      if (!(e instanceof AirlockError)) throw e;
+      notified = [{ controller: gitops.argocd ? 'argocd' : 'flux', url: '', ok: false, attempts: 0, error: e.message.split('\n')[0] }];
+    }
+  }
+  return { incident, action, subject, git, ...(changeRequest ? { changeRequest } : {}), ...(notified ? { notified } : {}) };
 }

@@ -77,4 +77,16 @@ describe('airlock label', () => {
     assert.deepEqual(labels(), { app: 'checkout' });
     assert.equal(git(remote, 'log', '--format=%s', 'main').trim(), 'seed');
   });
+
+  test('airlock status reads the probe verdict and evidence result; a probe that found no enforcement exits 4', async () => {
+    seed();
+    const labels = (kind: string, action: string) => ({ 'airlock.dev/incident': 'INC-1', 'airlock.dev/result': kind, 'airlock.dev/action-index': action });
+    api.put('/api/v1/namespaces/airlock-system/configmaps/airlock-inc-1-0-probe', { kind: 'ConfigMap', metadata: { name: 'airlock-inc-1-0-probe', namespace: 'airlock-system', labels: labels('probe', '0') }, data: { verdict: 'not-enforced', 'checked-at': '2026-11-22T03:20:00Z', checks: 'egress 10.0.0.1:443 open\ningress blocked', canary: 'payments/canary (10.1.0.9)', rounds: '3' } });
+    api.put('/api/v1/namespaces/airlock-system/configmaps/airlock-inc-1-1-evidence', { kind: 'ConfigMap', metadata: { name: 'airlock-inc-1-1-evidence', namespace: 'airlock-system', labels: labels('evidence', '1') }, data: { status: 'complete', run: 'r1', 'captured-at': '2026-11-22T03:15:00Z', location: 'pvc://airlock-evidence/INC-1/payments/checkout/r1', 'manifest-sha256': 'a'.repeat(64), files: '9', 'failed-steps': '' } });
+    const { root } = gitProject({ 'INC-1.ts': incident });
+    const result = await airlockAsync(root, ['status', '--kubeconfig', kubeconfig, '--json']);
+    assert.equal(result.status, 4, result.stderr);
+    const rows = JSON.parse(result.stdout) as Array<{ kind: string; result: string; action: number }>;
+    assert.deepEqual(rows.map((r) => `${r.action} ${r.kind} ${r.result}`), ['0 probe not-enforced', '1 evidence complete']);
+  });
 });

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { airlock, airlockAsync, incidentSource } from '../support/project';
 import { git, gitProject as gitProjectWith } from '../support/git-project';
 import { startFakeForge } from '../git/fake-forge';
+import { fakeArgoCd } from '../gitops/fake-controllers';
 
 const INC_1 = incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 'checkout-1' })`, "\n  expiresAt: '2026-11-23T03:12:00Z',");
 const INC_2 = incidentSource('INC-2', `quarantineNamespace({ namespace: 'ci' })`, "\n  expiresAt: '2026-12-30T00:00:00Z',");
@@ -82,6 +83,25 @@ describe('airlock propose', () => {
     const create = forge.requests.find((r) => r.method === 'POST' && r.url === '/repos/acme/gitops/pulls')!;
     assert.equal(create.headers.authorization, 'Bearer secret-token-123');
     assert.doesNotMatch(first.stdout + first.stderr + second.stdout + second.stderr, /secret-token-123/);
+  });
+});
+
+describe('instant reconcile after break-glass', () => {
+  test('propose --direct tells Argo CD to reconcile now with a signed push event naming the changed paths', async () => {
+    const { root, remote } = gitProject();
+    const repoURL = 'https://git.example.test/acme/gitops.git';
+    const argo = await fakeArgoCd({ secret: 'argo-webhook-secret', applications: [{ metadata: { name: 'airlock' }, spec: { source: { repoURL, targetRevision: 'main', path: 'dist' } } }] });
+    after(() => argo.close());
+    const settings = `import { defineSettings } from '../src';\nexport default defineSettings({ gitops: { repoUrl: '${repoURL}', argocd: { webhookUrl: '${argo.url}/api/webhook', secretEnv: 'ARGO_SECRET' } } });\n`;
+    fs.writeFileSync(path.join(root, 'policies/settings.ts'), settings);
+    const result = await airlockAsync(root, ['propose', 'INC-1', '--direct', '--reason', 'miner', '--json'], { ARGO_SECRET: 'argo-webhook-secret' });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout).notified.map((n: { controller: string; ok: boolean }) => `${n.controller} ${n.ok}`), ['argocd true']);
+    const push = JSON.parse(argo.received[0].body) as { ref: string; after: string; commits: Array<{ modified: string[]; added: string[] }> };
+    assert.equal(push.ref, 'refs/heads/main');
+    assert.equal(push.after, git(remote, 'rev-parse', 'main').trim());
+    assert.deepEqual(argo.refreshed, [['airlock']]);
+    assert.doesNotMatch(result.stdout + result.stderr, /argo-webhook-secret/);
   });
 });
 

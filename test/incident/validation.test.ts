@@ -23,6 +23,7 @@ const withAction = (action: Raw): Raw => ({ ...base, actions: [action] });
 const pod = (extra: Raw): Raw => withAction({ kind: 'isolatePod', namespace: 'payments', pod: 'checkout-1', ...extra });
 const allow = (rule: Raw): Raw => pod({ allow: [rule] });
 const port = (p: Raw): Raw => allow({ direction: 'egress', namespace: 'db', ports: [p] });
+const capture = (extra: Raw): Raw => withAction({ kind: 'captureEvidence', namespace: 'payments', pod: 'checkout-1', ...extra });
 
 /** [what is wrong, declaration, field path expected in the problem]. */
 const BAD: Array<[string, unknown, string]> = [
@@ -81,6 +82,20 @@ const BAD: Array<[string, unknown, string]> = [
   ['blockImages with an invalid reference', withAction({ kind: 'blockImages', images: ['UPPER/Case:tag'], reason: 'x' }), 'actions[0].images[0]'],
   ['blockImages with a short digest', withAction({ kind: 'blockImages', images: ['nginx@sha256:abc'], reason: 'x' }), 'actions[0].images[0]'],
   ['blockImages without reason', withAction({ kind: 'blockImages', images: ['nginx:1.25'] }), 'actions[0].reason'],
+  ['captureEvidence without pod', withAction({ kind: 'captureEvidence', namespace: 'payments' }), 'actions[0].pod'],
+  ['captureEvidence with a pod name that is a command', capture({ pod: 'x$(reboot)' }), 'actions[0].pod'],
+  ['captureEvidence with a namespace with upper case', capture({ namespace: 'Payments' }), 'actions[0].namespace'],
+  ['captureEvidence in a protected namespace without override', capture({ namespace: 'kube-system' }), 'actions[0].namespace'],
+  ['captureEvidence with a container name that is not a label', capture({ container: 'App_1' }), 'actions[0].container'],
+  ['captureEvidence with volumes not a list', capture({ volumes: 'data-0' }), 'actions[0].volumes'],
+  ['captureEvidence with no volumes', capture({ volumes: [] }), 'actions[0].volumes'],
+  ['captureEvidence with an invalid claim name', capture({ volumes: ['data_0'] }), 'actions[0].volumes[0]'],
+  ['captureEvidence with a claim listed twice', capture({ volumes: ['data-0', 'data-0'] }), 'actions[0].volumes[1]'],
+  ['captureEvidence with logs not a boolean', capture({ logs: 'yes' }), 'actions[0].logs'],
+  ['captureEvidence with connections not a boolean', capture({ connections: 1 }), 'actions[0].connections'],
+  ['captureEvidence with a destination that is not a name', capture({ destination: 's3://bucket' }), 'actions[0].destination'],
+  ['captureEvidence with an unknown field', capture({ volume: ['data-0'] }), 'actions[0].volume'],
+  ['captureEvidence with a network option', capture({ dns: 'none' }), 'actions[0].dns'],
 ];
 
 describe('incident validation refuses', () => {
@@ -115,6 +130,10 @@ describe('incident validation accepts', () => {
       ],
     });
     assert.deepEqual(validateIncident(raw, { file: FILE, guardrails: DEFAULT_GUARDRAILS }).problems, []);
+  });
+  test('captureEvidence with every option, and in a protected namespace with an override', () => {
+    assert.deepEqual(validateIncident(capture({ container: 'app', volumes: ['data-checkout-0', 'cache.checkout-0'], logs: false, connections: true, destination: 'legal-hold' }), { file: FILE, guardrails: DEFAULT_GUARDRAILS }).problems, []);
+    assert.deepEqual(validateIncident(capture({ namespace: 'kube-system', pod: 'coredns-1', override: { reason: 'coredns pod compromised' } }), { file: FILE, guardrails: DEFAULT_GUARDRAILS }).problems, []);
   });
   test('guardrails decide which namespaces are protected', () => {
     const raw = pod({ namespace: 'payments' });

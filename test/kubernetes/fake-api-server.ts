@@ -63,8 +63,13 @@ export class FakeApiServer {
         };
         if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
         if (req.method === 'GET') {
-          const services = /^\/api\/v1\/namespaces\/([^/]+)\/services$/.exec(path);
-          if (services) return send(200, { kind: 'ServiceList', apiVersion: 'v1', items: [...this.objects].filter(([p]) => p.startsWith(`${path}/`)).map(([, o]) => o) });
+          const list = /^\/api\/v1\/namespaces\/([^/]+)\/(services|configmaps)$/.exec(path);
+          if (list) {
+            // labelSelector with equality terms only (`a=b,c=d`), as the clients here send it.
+            const terms = (new URL(req.url ?? '/', 'https://x').searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((t) => t.split('='));
+            const matches = (o: Json): boolean => terms.every(([k, v]) => ((o.metadata as Json).labels as Record<string, string> | undefined)?.[k!] === v);
+            return send(200, { kind: 'List', apiVersion: 'v1', items: [...this.objects].filter(([p, o]) => p.startsWith(`${path}/`) && matches(o)).map(([, o]) => o) });
+          }
           const o = this.objects.get(path);
           return o ? send(200, o) : send(404, status(404, 'NotFound', `${path} not found`));
         }

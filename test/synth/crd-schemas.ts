@@ -25,15 +25,21 @@ export const CRDS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'crd
 
 type Json = Record<string, unknown>;
 
+/** A CRD file under {@link CRDS_DIR}, and the network-policy-api channel it belongs to (`standard` otherwise). */
+export interface CrdFile {
+  readonly file: string;
+  readonly channel: Channel;
+}
+
 /** The CRD files Airlock's backends write objects for; `channel` picks among network-policy-api channels. */
-const FILES = [
+export const BACKEND_CRDS: readonly CrdFile[] = [
   { file: 'network-policy-api/v0.1.7/standard/policy.networking.k8s.io_adminnetworkpolicies.yaml', channel: 'standard' },
   { file: 'network-policy-api/v0.1.7/experimental/policy.networking.k8s.io_adminnetworkpolicies.yaml', channel: 'experimental' },
   { file: 'network-policy-api/main/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml', channel: 'standard' },
   { file: 'network-policy-api/main/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml', channel: 'experimental' },
   { file: 'calico/projectcalico.org_globalnetworkpolicies.yaml', channel: 'standard' },
   { file: 'cilium/cilium.io_ciliumnetworkpolicies.yaml', channel: 'standard' },
-] as const;
+];
 
 /** network-policy-api channel: `standard` (stable fields) or `experimental` (a superset). */
 export type Channel = 'standard' | 'experimental';
@@ -67,14 +73,15 @@ interface Entry {
 export class CrdValidator {
   private readonly entries = new Map<string, Entry>();
 
-  constructor() {
+  /** Compiles the given CRD files (default: the backends' CRDs). */
+  constructor(files: readonly CrdFile[] = BACKEND_CRDS) {
     const ajv = new Ajv({ strict: false, allErrors: true });
     ajv.addFormat('cidr', isCidr);
     ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
     ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
     ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
     ajv.addFormat('idn-hostname', (s: string) => s.length > 0 && s.length <= 253);
-    for (const { file, channel } of FILES) {
+    for (const { file, channel } of files) {
       const crd = parse(fs.readFileSync(path.join(CRDS_DIR, file), 'utf8')) as { spec: { group: string; scope: string; names: { kind: string }; versions: { name: string; served: boolean; schema: { openAPIV3Schema: unknown } }[] } };
       for (const v of crd.spec.versions.filter((x) => x.served)) {
         const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}/${channel}`;

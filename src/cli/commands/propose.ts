@@ -44,6 +44,7 @@ function report(p: ProposedIncident): Record<string, unknown> {
     unchanged: p.git.unchanged,
     attempts: p.git.attempts,
     ...(p.changeRequest ? { changeRequest: p.changeRequest } : {}),
+    ...(p.notified ? { notified: p.notified } : {}),
   };
 }
 
@@ -51,7 +52,8 @@ function human(p: ProposedIncident): string {
   if (p.git.unchanged) return `${p.incident.id}: ${p.git.remote}/${p.git.branch} already has this ${p.action}; nothing committed\n${p.changeRequest ? `  ${p.changeRequest.url}\n` : ''}`;
   const where = p.git.mode === 'direct' ? `${p.git.remote}/${p.git.branch} (break-glass)` : `${p.git.remote}/${p.git.branch}`;
   const request = p.changeRequest ? `\n  ${p.changeRequest.created ? 'opened' : 'updated'} ${p.changeRequest.url}` : '';
-  return `${p.incident.id}: pushed ${p.git.commit.slice(0, 12)} to ${where}\n  ${p.subject}${request}\n`;
+  const notified = (p.notified ?? []).map((n) => (n.ok ? `\n  ${n.controller} told to reconcile now` : `\n  warning: ${n.controller} was not told to reconcile (${n.error ?? `HTTP ${n.status}`}); it applies at its next poll`));
+  return `${p.incident.id}: pushed ${p.git.commit.slice(0, 12)} to ${where}\n  ${p.subject}${request}${notified.join('')}\n`;
 }
 
 function loadModules(): { proposeIncident: typeof Propose.proposeIncident; loadInventory: typeof InventoryLoader.loadInventory } {

@@ -1,0 +1,138 @@
+/**
+ * Flux bootstrap: the objects validate against Flux's CRDs, and each Kustomization's path, built the way
+ * kustomize-controller builds it (a generated root kustomization.yaml listing every folder that has its own,
+ * then kustomize) over a real synthesized dist/, yields exactly the folders' objects, loses a lifted incident's
+ * objects (so prune deletes them) and keeps clusters apart.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fluxBootstrap, fluxBundles, fluxReceiverPath, normalizeSource, type KubeObject } from '../../src/gitops';
+import { resolveSettings } from '../../src/settings/settings';
+import { evaluate, toCel } from '../admission/cel-evaluator';
+import { fluxBuild, kustomizeBuild, objectKey, type K8sObject } from './controllers';
+import { gitopsCrdValidator, incidents, resynth, synthesizedRepo, WEBHOOK_ADMISSION, writeIncidents } from './fixtures';
+
+const source = normalizeSource({ repoUrl: 'git@github.com:acme/airlock.git', branch: 'main', path: 'dist' });
+const MANY = { clusters: [{ name: 'prod-eu', backend: 'cilium' as const }, { name: 'prod-us', backend: 'calico' as const, admission: { mode: 'kyverno' as const } }] };
+
+type Kustomization = KubeObject & { spec: { path: string; prune: boolean; wait: boolean; interval: string; timeout: string; sourceRef: { kind: string; name: string }; kubeConfig?: { secretRef: { name: string } }; healthCheckExprs?: { kind: string }[] } & Record<string, unknown> };
+
+const keys = (objects: readonly K8sObject[]): string[] => objects.map(objectKey).sort();
+const folderObjects = (dir: string): K8sObject[] => fs.readdirSync(dir).sort().flatMap((f) => kustomizeBuild(path.join(dir, f)));
+const kustomizations = (objects: readonly KubeObject[]): Kustomization[] => objects.filter((o): o is Kustomization => o.kind === 'Kustomization');
+
+/** The CEL rule of the Kustomization CRD that JSON schema cannot check: a kubeConfig names exactly one source. */
+function kubeConfigRule(k: Kustomization): string[] {
+  const kc = k.spec.kubeConfig as Record<string, unknown> | undefined;
+  return kc && !('configMapRef' in kc) && !('secretRef' in kc) ? ['exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified'] : [];
+}
+
+describe('flux bootstrap', () => {
+  test('every object validates against the Flux CRDs: single cluster, hub, per-cluster, webhook and kyverno health checks, every Receiver type', () => {
+    const validator = gitopsCrdValidator();
+    const variants = [
+      fluxBundles({ source, settings: resolveSettings({}) }),
+      fluxBundles({ source, settings: resolveSettings({ admission: WEBHOOK_ADMISSION }), gitSecret: 'airlock-git', receiverType: 'generic-hmac' }),
+      fluxBundles({ source, settings: resolveSettings(MANY) }),
+      fluxBundles({ source, settings: resolveSettings(MANY), topology: 'per-cluster', receiverType: 'generic' }),
+    ];
+    for (const object of variants.flat().flatMap((b) => b.objects)) {
+      assert.deepEqual([...validator.problems(object as never), ...(object.kind === 'Kustomization' ? kubeConfigRule(object as Kustomization) : [])], [], `${object.kind} ${object.metadata.name}`);
+    }
+    // The validator does catch a misspelled field.
+    const [repo] = variants[0][0].objects;
+    assert.notDeepEqual(validator.problems({ ...repo, spec: { ...(repo.spec as object), intervall: '1m' } } as never), []);
+  });
+
+  test('GitRepository, Kustomization and Receiver: scp-like URL made ssh://, only dist/ in the artifact, prune + wait + timeout, no namespace or label rewriting, Receiver on the GitRepository', () => {
+    const [bundle] = fluxBundles({ source, settings: resolveSettings({ admission: WEBHOOK_ADMISSION }) });
+    const [repo, ks, receiver] = bundle.objects as [KubeObject & { spec: Record<string, unknown> }, Kustomization, KubeObject & { spec: Record<string, unknown> }];
+    assert.equal(repo.spec.url, 'ssh://git@github.com/acme/airlock.git');
+    assert.deepEqual(repo.spec.ref, { branch: 'main' });
+    assert.match(repo.spec.ignore as string, /^\/\*$/m);
+    assert.match(repo.spec.ignore as string, /^!\/dist\/$/m);
+    assert.equal(ks.spec.path, './dist');
+    assert.equal(ks.spec.prune, true);
+    assert.equal(ks.spec.wait, true);
+    assert.ok(ks.spec.interval && ks.spec.timeout && ks.spec.retryInterval);
+    for (const rewriting of ['targetNamespace', 'namePrefix', 'nameSuffix', 'commonMetadata', 'patches', 'images', 'components']) assert.equal(ks.spec[rewriting], undefined, rewriting);
+    assert.deepEqual(ks.spec.healthCheckExprs?.map((e) => e.kind), ['Certificate', 'Issuer'], 'webhook mode: cert-manager objects report readiness');
+    assert.deepEqual(receiver.spec, { type: 'github', events: ['ping', 'push'], secretRef: { name: 'airlock-webhook-token' }, resources: [{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: 'airlock' }] });
+  });
+
+  test('over a real dist/, Flux generates a root listing exactly the folders, and the build is exactly their objects (RUNBOOK.md never read)', () => {
+    const { root, settings } = synthesizedRepo({});
+    const [ks] = kustomizations(fluxBundles({ source, settings })[0].objects);
+    const build = fluxBuild(root, ks.spec.path);
+    const folders = fs.readdirSync(path.join(root, 'dist')).sort();
+    assert.deepEqual(build.generated?.resources, folders.map((f) => `./${f}`));
+    assert.deepEqual(keys(build.objects), keys(folderObjects(path.join(root, 'dist'))));
+    assert.ok(!build.objects.some((o) => o.apiVersion.startsWith('kustomize.config.k8s.io')));
+  });
+
+  test('lifting an incident removes exactly its objects from the build, so prune deletes them', () => {
+    const { root, settings } = synthesizedRepo({});
+    const [ks] = kustomizations(fluxBundles({ source, settings })[0].objects);
+    const before = fluxBuild(root, ks.spec.path).objects;
+    writeIncidents(root, incidents({ lifted: ['INC-2'] }));
+    resynth(root);
+    const after = fluxBuild(root, ks.spec.path).objects;
+    const pruned = before.filter((o) => !after.some((a) => objectKey(a) === objectKey(o)));
+    assert.ok(pruned.length >= 2);
+    assert.deepEqual(keys(pruned), keys(before.filter((o) => o.metadata.labels?.['airlock.dev/incident'] === 'INC-2')));
+    assert.deepEqual(after.filter((o) => !before.some((b) => objectKey(b) === objectKey(o))), [], 'nothing new appears');
+  });
+
+  test('many clusters, hub: one Kustomization per cluster over dist/<cluster>/ through its kubeconfig, each building only its folder', () => {
+    const { root, settings } = synthesizedRepo(MANY, incidents({ clusters: { 'INC-2': ['prod-us'] } }));
+    const bundles = fluxBundles({ source, settings });
+    assert.equal(bundles.length, 1);
+    const ks = kustomizations(bundles[0].objects);
+    assert.deepEqual(ks.map((k) => [k.metadata.name, k.spec.path, k.spec.kubeConfig?.secretRef.name]), [
+      ['airlock-prod-eu', './dist/prod-eu', 'airlock-prod-eu-kubeconfig'],
+      ['airlock-prod-us', './dist/prod-us', 'airlock-prod-us-kubeconfig'],
+    ]);
+    for (const k of ks) {
+      const dir = path.join(root, k.spec.path);
+      const build = fluxBuild(root, k.spec.path);
+      assert.deepEqual(build.generated?.resources, fs.readdirSync(dir).sort().map((f) => `./${f}`));
+      assert.deepEqual(keys(build.objects), keys(folderObjects(dir)));
+    }
+    const incidentsOf = (k: Kustomization): string[] => [...new Set(fluxBuild(root, k.spec.path).objects.map((o) => o.metadata.labels?.['airlock.dev/incident']).filter((x): x is string => !!x))].sort();
+    assert.deepEqual(ks.map(incidentsOf), [['INC-1'], ['INC-1', 'INC-2']]);
+    assert.deepEqual(ks.map((k) => k.spec.healthCheckExprs?.map((e) => e.kind)), [['ClusterPolicy'], ['ClusterPolicy']]);
+  });
+
+  test('many clusters, per-cluster Flux: one complete bundle per cluster, without kubeconfig, under <cluster>/', () => {
+    const settings = resolveSettings(MANY);
+    const bundle = fluxBootstrap({ source, settings, topology: 'per-cluster' });
+    assert.deepEqual(bundle.files.map((f) => f.path), [
+      'prod-eu/gitrepository-airlock.yaml', 'prod-eu/kustomization-airlock.yaml', 'prod-eu/receiver-airlock.yaml',
+      'prod-us/gitrepository-airlock.yaml', 'prod-us/kustomization-airlock.yaml', 'prod-us/receiver-airlock.yaml',
+    ]);
+    const ks = kustomizations(bundle.files.flatMap((f) => f.objects));
+    assert.deepEqual(ks.map((k) => [k.spec.path, k.spec.kubeConfig]), [['./dist/prod-eu', undefined], ['./dist/prod-us', undefined]]);
+    assert.match(bundle.steps.join('\n'), /kubectl --context <context-of-prod-us> apply -f <out>\/prod-us\//);
+  });
+
+  test('health expressions, evaluated with a real CEL implementation on the object: ready only on Ready=True; Ready=False or no conditions yet is still in progress, not failed', () => {
+    const [ks] = kustomizations(fluxBundles({ source, settings: resolveSettings({ admission: WEBHOOK_ADMISSION }) })[0].objects);
+    const exprs = ks.spec.healthCheckExprs as unknown as { kind: string; current: string; failed?: string }[];
+    assert.ok(exprs.length > 0 && exprs.every((e) => e.failed === undefined));
+    const cert = (status: unknown): Record<string, ReturnType<typeof toCel>> => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: toCel({ name: 'airlock-webhook' }), ...(status === undefined ? {} : { status: toCel(status) }) });
+    for (const { current } of exprs) {
+      assert.equal(evaluate(current, cert({ conditions: [{ type: 'Issuing', status: 'True' }, { type: 'Ready', status: 'True' }] })), true);
+      assert.equal(evaluate(current, cert({ conditions: [{ type: 'Ready', status: 'False', reason: 'DoesNotExist' }] })), false);
+      assert.equal(evaluate(current, cert({ conditions: [] })), false);
+      assert.throws(() => evaluate(current, cert(undefined)), /CEL error|undeclared|status/, 'no status yet: Flux keeps waiting (documented behaviour of an erroring expression)');
+    }
+  });
+
+  test("the Receiver's webhook path is /hook/ + sha256(token + name + namespace)", () => {
+    const expected = createHash('sha256').update('s3cret' + 'airlock' + 'flux-system').digest('hex');
+    assert.equal(fluxReceiverPath('s3cret', 'airlock', 'flux-system'), `/hook/${expected}`);
+  });
+});
