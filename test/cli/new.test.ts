@@ -80,6 +80,6 @@ describe('airlock list', () => {
     assert.equal(result.status, 0, result.stderr);
     const rows = JSON.parse(result.stdout) as Array<{ id: string; status: string; actions: string[] }>;
     assert.deepEqual(rows.map((r) => `${r.id} ${r.status}`), ['INC-2026-0101 lifted', 'INC-2026-0142 active', 'INC-2026-0143 active', 'INC-2026-0144 active']);
-    assert.deepEqual(rows[1].actions, ['isolate payments/checkout-7d9f8c-x2x4k', 'block 1 image']);
+    assert.deepEqual(rows[1].actions, ['isolate payments/checkout-7d9f8c-x2x4k', 'block 1 image', 'capture evidence of payments/checkout-7d9f8c-x2x4k']);
   });
 });

@@ -84,7 +84,7 @@ describe('airlock serve: alerts to proposed incidents', () => {
     const manifests = git(remote, 'show', `main:dist/${r.json.incident.toLowerCase()}/kustomization.yaml`);
     assert.match(manifests, /resources:/);
     const tree = git(remote, 'ls-tree', '-r', '--name-only', 'main', `dist/${r.json.incident.toLowerCase()}`);
-    const blocklist = tree.split('\n').find((f) => /configmap/i.test(f));
+    const blocklist = tree.split('\n').find((f) => /configmap-.*airlock-blocklist-/.test(f));
     assert.ok(blocklist, tree);
     assert.match(git(remote, 'show', `main:${blocklist}`), new RegExp(`digests: ${DIGEST}\n`));
   });
