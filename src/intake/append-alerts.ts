@@ -1,17 +1,14 @@
 /**
- * Records more alert ids in an existing incident (`alerts: [...]`), the way set-incident-status.ts edits a
- * status: the new source is written to a temporary file beside the original, loaded and validated like any
- * incident, checked to say exactly what was meant, and only then renamed over the original. A reviewer sees
- * a one-line diff; a file a person reshaped so that the edit cannot be made safely is left alone, with a
+ * Records more alert ids in an existing incident (`alerts: [...]`) through rewrite-incident.ts: a reviewer
+ * sees a one-line diff; a file a person reshaped so that the edit cannot be made safely is left alone, with a
  * message saying what to add by hand.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError, ValidationError } from '../errors';
+import { UsageError } from '../errors';
 import { tsString } from '../incident/generate-incident';
 import type { Incident } from '../incident/types';
-import { validateIncident } from '../incident/validate-incident';
-import { loadDefaultExport } from '../project/load-module';
+import { rewriteIncident } from '../project/rewrite-incident';
 import type { Guardrails } from '../settings/settings';
 
 /** `alerts: [ ... ],` on its own, as the generator writes it (one line) or a person spreads it (several). */
@@ -38,24 +35,9 @@ export function appendAlerts(root: string, incident: Incident, ids: readonly str
   const fresh = ids.filter((id, i) => !existing.includes(id) && ids.indexOf(id) === i);
   if (fresh.length === 0) return incident;
   const wanted = [...existing, ...fresh];
-  const target = path.join(root, incident.file);
-  const next = withAlerts(fs.readFileSync(target, 'utf8'), wanted, incident.file);
-  const temp = path.join(path.dirname(target), `.airlock-alerts-${process.pid}-${path.basename(target)}`);
-  fs.writeFileSync(temp, next);
-  try {
-    const loaded = loadDefaultExport(temp, incident.file, { fresh: true });
-    if (!loaded.ok) throw new ValidationError([loaded.problem]);
-    const result = validateIncident(loaded.value, { file: incident.file, guardrails });
-    if (!result.incident) throw new ValidationError(result.problems);
-    const got = result.incident.alerts ?? [];
-    if (got.length !== wanted.length || got.some((a, i) => a !== wanted[i])) throw new UsageError(`${incident.file}: alerts is computed, not a literal list; add ${fresh.map(tsString).join(', ')} by hand`);
-    fs.renameSync(temp, target);
-    // The running process must not keep serving the old declaration from the require cache.
-    delete require.cache[target];
-    delete require.cache[fs.realpathSync(target)];
-    return result.incident;
-  } finally {
-    delete require.cache[temp];
-    fs.rmSync(temp, { force: true });
-  }
+  const source = withAlerts(fs.readFileSync(path.join(root, incident.file), 'utf8'), wanted, incident.file);
+  return rewriteIncident(root, incident, source, { guardrails }, (next) => {
+    const got = next.alerts ?? [];
+    return got.length === wanted.length && got.every((a, i) => a === wanted[i]) ? undefined : `alerts is computed, not a literal list; add ${fresh.map(tsString).join(', ')} by hand`;
+  });
 }

@@ -1,15 +1,12 @@
 /**
  * Marks an incident lifted by editing its declaration: a one-line, reviewable change (`status: 'lifted'`) that
- * keeps the file as history. The edit is written to a temporary file, loaded and validated like any incident,
- * and only then renamed over the original.
+ * keeps the file as history, made through rewrite-incident.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError, ValidationError } from '../errors';
+import { UsageError } from '../errors';
 import type { Incident, IncidentStatus } from '../incident/types';
-import { validateIncident } from '../incident/validate-incident';
-import type { Guardrails } from '../settings/settings';
-import { loadDefaultExport } from './load-module';
+import { rewriteIncident, type RewriteContext } from './rewrite-incident';
 
 const STATUS_FIELD = /(\bstatus\s*:\s*)(['"])(active|lifted)\2/;
 const SEVERITY_LINE = /^([ \t]*)severity\s*:[^\n]*\n/m;
@@ -24,23 +21,7 @@ export function withStatus(source: string, status: IncidentStatus, file: string)
 }
 
 /** Rewrites `incident.file` with the new status; returns the re-validated incident. */
-export function setIncidentStatus(root: string, incident: Incident, status: IncidentStatus, guardrails: Guardrails): Incident {
-  const target = path.join(root, incident.file);
-  const source = fs.readFileSync(target, 'utf8');
-  const next = withStatus(source, status, incident.file);
-  const temp = path.join(path.dirname(target), `.airlock-status-${process.pid}-${path.basename(target)}`);
-  fs.writeFileSync(temp, next);
-  try {
-    const loaded = loadDefaultExport(temp, incident.file, { fresh: true });
-    if (!loaded.ok) throw new ValidationError([loaded.problem]);
-    const result = validateIncident(loaded.value, { file: incident.file, guardrails });
-    if (!result.incident) throw new ValidationError(result.problems);
-    if (result.incident.status !== status) throw new UsageError(`${incident.file}: status is computed, not a literal; set it to '${status}' by hand`);
-    fs.renameSync(temp, target);
-    delete require.cache[target];
-    return result.incident;
-  } finally {
-    delete require.cache[temp];
-    fs.rmSync(temp, { force: true });
-  }
+export function setIncidentStatus(root: string, incident: Incident, status: IncidentStatus, context: RewriteContext): Incident {
+  const source = withStatus(fs.readFileSync(path.join(root, incident.file), 'utf8'), status, incident.file);
+  return rewriteIncident(root, incident, source, context, (next) => (next.status === status ? undefined : `status is computed, not a literal; set it to '${status}' by hand`));
 }

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { airlock, incidentSource, makeProject, REPO } from '../support/project';
+import { git, gitProject } from '../support/git-project';
 
 const SETTINGS = `import { defineSettings } from '../src';
 export default defineSettings({
@@ -75,5 +76,14 @@ describe('many clusters', () => {
     const prod = airlock(root, ['plan', '--inventory', snapshot, '--cluster', 'prod-eu', '--json', '--no-compare']);
     assert.notEqual(prod.status, 2, prod.stderr);
     assert.equal(JSON.parse(prod.stdout)[0].backends, undefined);
+  });
+
+  test('lifting an incident that targets some clusters removes its folders there and keeps it valid', () => {
+    const { root, remote } = gitProject({ 'INC-2.ts': STAGING }, { 'settings.ts': SETTINGS });
+    assert.equal(airlock(root, ['propose', 'INC-2', '--direct', '--reason', 'runner compromised']).status, 0);
+    const lift = airlock(root, ['lift', 'INC-2', '--reason', 'rebuilt', '--direct']);
+    assert.equal(lift.status, 0, lift.stderr);
+    assert.match(git(remote, 'show', 'main:incidents/INC-2.ts'), /status: 'lifted'/);
+    assert.doesNotMatch(git(remote, 'ls-tree', '-r', '--name-only', 'main'), /dist\/staging\/inc-2\//);
   });
 });

@@ -3,14 +3,12 @@
  * tests build it), the intake started in-process over HTTPS on loopback with a self-signed certificate, a
  * client that verifies that certificate, and Falcosidekick / Alertmanager payload builders.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { signatureHeaders } from '../../src/intake/auth';
 import { startIntake, type RunningIntake, type StartIntakeOptions } from '../../src/intake/start';
-import { makeProject } from '../support/project';
+import { gitProject as sharedGitProject } from '../support/git-project';
 import { testCertificate } from '../webhook/tls';
 
 Object.assign(process.env, {
@@ -25,21 +23,11 @@ Object.assign(process.env, {
 /** The shared secret of every test server. */
 export const SECRET = 'test-secret-0123456789abcdef';
 
-/** Runs git; returns stdout. */
-export const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8' });
+export { git } from '../support/git-project';
 
 /** A project (no incidents, the repository's policies) in a git work tree whose `origin` is a bare repository. */
 export function gitProject(policies: Record<string, string> = {}): { root: string; remote: string } {
-  const root = makeProject({ incidents: {}, policies });
-  const remote = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-remote-')), 'gitops.git');
-  git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet');
-  fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules\n.airlock/\n');
-  git(root, 'add', '.gitignore', 'policies', 'src');
-  git(root, 'commit', '--quiet', '-m', 'seed');
-  git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', remote);
-  git(root, 'remote', 'add', 'origin', remote);
-  git(root, 'push', '--quiet', '-u', 'origin', 'main');
-  return { root, remote };
+  return sharedGitProject({}, policies);
 }
 
 /** Starts the intake on the project over HTTPS (loopback, free port); `ca` verifies its certificate. */

@@ -26,7 +26,7 @@ export function gitProject(incidents: Readonly<Record<string, string>>, policies
   const root = makeProject({ incidents, policies });
   const remote = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-remote-')), 'gitops.git');
   git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet');
-  fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules\n');
+  fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules\n.airlock/\n');
   git(root, 'add', '.gitignore', 'policies', 'src');
   git(root, 'commit', '--quiet', '-m', 'seed');
   git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', remote);

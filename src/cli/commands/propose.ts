@@ -110,7 +110,7 @@ export function liftCommand(): Command {
     const project = loadProject(root);
     const incident = project.incidents.find((i) => i.slug === id.toLowerCase());
     if (!incident) throw new UsageError(`no incident "${id}" in incidents/; accepted: ${project.incidents.map((i) => i.id).join(', ') || '(none)'}`);
-    if (incident.status === 'active') setIncidentStatus(root, incident, 'lifted', project.guardrails);
+    if (incident.status === 'active') setIncidentStatus(root, incident, 'lifted', { guardrails: project.guardrails, clusters: project.settings.clusters.map((c) => c.name) });
     const { proposeIncident } = loadModules();
     const proposed = await proposeIncident({
       root,
@@ -142,7 +142,7 @@ export function expireCommand(): Command {
     let text = expired.length === 0 ? 'no active incident has expired\n' : '';
     // One at a time: each lift is its own commit and pull request, reviewed on its own.
     for (const incident of expired) {
-      setIncidentStatus(root, incident, 'lifted', project.guardrails);
+      setIncidentStatus(root, incident, 'lifted', { guardrails: project.guardrails, clusters: project.settings.clusters.map((c) => c.name) });
       const proposed = await proposeIncident({
         root,
         id: incident.id,
