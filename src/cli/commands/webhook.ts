@@ -12,9 +12,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors';
-import { serveWebhook } from '../../webhook/serve';
+import type * as Serve from '../../webhook/serve';
 import type { WebhookDecision } from '../../webhook/server';
-import { ConfigMapSync, inClusterApiConfig, SERVICE_ACCOUNT_DIR, type KubeApiConfig } from '../../webhook/configmap-sync';
+import type * as Sync from '../../webhook/configmap-sync';
+import type { KubeApiConfig } from '../../webhook/configmap-sync';
+
+/** Loaded on use: the server and the Kubernetes client are not needed for other commands. */
+const serveModule = (): typeof Serve => require('../../webhook/serve') as typeof Serve;
+const syncModule = (): typeof Sync => require('../../webhook/configmap-sync') as typeof Sync;
 import type { Blocklist } from '../../admission/blocklist';
 import { BLOCKLIST_LABEL, BLOCKLIST_LABEL_VALUE, DEFAULT_PARAM_NAMESPACE } from '../../admission/manifest';
 
@@ -124,7 +129,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     if (d.allowed && !opts.logAllowed) return;
     log('decision', { ...d }, d.allowed ? `allowed ${d.uid}` : `denied ${d.uid}: ${d.message}`);
   };
-  const running = await serveWebhook({
+  const running = await serveModule().serveWebhook({
     key,
     cert,
     port,
@@ -181,7 +186,7 @@ async function serve(opts: ServeOptions): Promise<void> {
 function apiConfig(opts: SyncOptions): KubeApiConfig {
   if (!opts.apiServer) {
     try {
-      const config = inClusterApiConfig();
+      const config = syncModule().inClusterApiConfig();
       return { ...config, ...(opts.caFile ? { ca: readFile(opts.caFile, '--ca-file') } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
     } catch (e) {
       throw new UsageError(`${(e as Error).message}`);
@@ -196,13 +201,13 @@ async function syncBlocklists(opts: SyncOptions): Promise<void> {
   let namespace = opts.namespace;
   if (!namespace) {
     try {
-      namespace = fs.readFileSync(path.join(SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim();
+      namespace = fs.readFileSync(path.join(syncModule().SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim();
     } catch {
       namespace = DEFAULT_PARAM_NAMESPACE;
     }
   }
   if (!fs.existsSync(opts.dir) || !fs.statSync(opts.dir).isDirectory()) throw new UsageError(`--dir ${opts.dir} is not a directory`);
-  const sync = new ConfigMapSync({ api: apiConfig(opts), namespace, labelSelector: opts.selector, dir: opts.dir });
+  const sync = new (syncModule().ConfigMapSync)({ api: apiConfig(opts), namespace, labelSelector: opts.selector, dir: opts.dir });
   sync.on('synced', (s) => log('synced', { configMaps: s.names, generation: s.generation }, `wrote ${s.names.length} blocklist ConfigMap${s.names.length === 1 ? '' : 's'} to ${opts.dir} (${s.generation})`));
   sync.on('sync-failed', (f) => log('sync-failed', { error: f.error.message }, `sync failed, retrying; the last snapshot stays: ${f.error.message}`));
   const stop = (): void => sync.stop();
