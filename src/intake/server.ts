@@ -27,7 +27,7 @@ import { parseAlertmanagerPayload } from './alertmanager';
 import type { Authenticator } from './auth';
 import { IntakeStartError } from './errors';
 import { parseFalcoPayload } from './falco';
-import { readBody } from './http-body';
+import { readBody } from '../http/read-body';
 import type { IntakeMetrics } from './metrics';
 import type { AlertOutcome, IntakeProcessor, ProposalOutcome } from './processor';
 

@@ -11,6 +11,7 @@
  * time, so a slow or hostile client costs a socket for seconds, not a worker for ever. A malformed request is
  * answered 400 and never reaches the decision code.
  */
+import { readBody } from '../http/read-body';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -103,36 +104,6 @@ function refuse(res: ServerResponse, status: number, body: string): void {
   res.shouldKeepAlive = false;
   res.setHeader('connection', 'close');
   send(res, status, body);
-}
-
-type BodyResult = { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly status: 400 | 408 | 413 };
-
-/** Reads the body within the size and time bounds. */
-function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) return resolve({ ok: false, status: 413 });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (result: BodyResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const timer = setTimeout(() => finish({ ok: false, status: 408 }), timeoutMs);
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) finish({ ok: false, status: 413 });
-      else chunks.push(chunk);
-    });
-    req.on('end', () => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }));
-    // A client that goes away mid-body: nothing to answer, but the promise must settle.
-    req.on('error', () => finish({ ok: false, status: 400 }));
-    req.on('close', () => finish({ ok: false, status: 400 }));
-  });
 }
 
 function entryCount(blocklists: readonly Blocklist[]): number {
