@@ -11,13 +11,13 @@
  * time, so a slow or hostile client costs a socket for seconds, not a worker for ever. A malformed request is
  * answered 400 and never reaches the decision code.
  */
-import { readBody } from '../http/read-body';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Blocklist } from '../admission/blocklist';
 import { WEBHOOK_PATH } from '../admission/webhook-configuration';
+import { readBody } from '../http/read-body';
 import { parseAdmissionReview, reviewAdmission } from './review';
 import { WebhookStartError } from './errors';
 import { METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics';
