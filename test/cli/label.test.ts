@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 import { airlockAsync, incidentSource } from '../support/project';
 import { git, gitProject } from '../support/git-project';
 import { FakeApiServer } from '../kubernetes/fake-api-server';
+import { testCertificate } from '../webhook/tls';
 
 const POD = '/api/v1/namespaces/payments/pods/checkout-7d9f8c-x2x4k';
 
@@ -20,14 +20,8 @@ describe('airlock label', () => {
   const api = new FakeApiServer();
   let kubeconfig = '';
   before(async () => {
-    const pems = await generate([{ name: 'commonName', value: 'kube-api.test' }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notAfterDate: new Date(Date.now() + 24 * 3600 * 1000),
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
-    });
-    await api.start(pems.private, pems.cert);
+    const pems = await testCertificate();
+    await api.start(pems.key, pems.cert);
     kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-kube-')), 'config');
     fs.writeFileSync(
       kubeconfig,

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generate } from 'selfsigned';
 import { stringify } from 'yaml';
 import {
   DETACHED_FROM_ANNOTATION,
@@ -25,6 +24,7 @@ import {
   type LivePod,
 } from '../../src/kubernetes';
 import { FakeApiServer, mergePatch } from './fake-api-server';
+import { testCertificate } from '../webhook/tls';
 
 const POD = '/api/v1/namespaces/payments/pods/checkout-7d9f8c-x2x4k';
 const RS = '/apis/apps/v1/namespaces/payments/replicasets/checkout-7d9f8c';
@@ -54,15 +54,9 @@ describe('airlock label against a Kubernetes API over HTTPS', () => {
   let cert = '';
   let client: KubernetesClient;
   before(async () => {
-    const pems = await generate([{ name: 'commonName', value: 'kube-api.test' }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notAfterDate: new Date(Date.now() + 24 * 3600 * 1000),
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
-    });
+    const pems = await testCertificate();
     cert = pems.cert;
-    await api.start(pems.private, pems.cert);
+    await api.start(pems.key, pems.cert);
     const connection: ClusterConnection = { context: 'test', server: api.url, ca: Buffer.from(cert), token: 'token-1', insecureSkipTlsVerify: false };
     client = new KubernetesClient(connection);
   });

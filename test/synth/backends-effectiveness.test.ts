@@ -23,13 +23,13 @@ import { formatRange } from '../../src/analysis/ipset';
 import type { Inventory, PodRef } from '../../src/analysis/model';
 import { compareReachability, describeVerdictSource, podReachability, type ReachEntry } from '../../src/analysis/reachability';
 import { isolate } from '../../src/incident/declare';
-import { validateIncident } from '../../src/incident/validate-incident';
-import { DNS_PROFILES, type Action, type Incident } from '../../src/incident/types';
-import { DEFAULT_GUARDRAILS, resolveSettings, type SettingsSpec } from '../../src/settings/settings';
+import { DNS_PROFILES, type Action } from '../../src/incident/types';
+import { resolveSettings, type SettingsSpec } from '../../src/settings/settings';
 import { withBackendObjects } from '../../src/synth/backends/evaluation';
 import { incidentObjects } from '../../src/synth/synthesize';
 import { quarantinePlan } from '../../src/kubernetes/detach';
 import { inventory, namespace, netpol, pod } from '../analysis/helpers';
+import { incident } from './fixtures';
 
 const REF: PodRef = { namespace: 'payments', name: 'checkout-1' };
 const QUARANTINED = { app: 'checkout', 'airlock.dev/quarantine': 'INC-7' };
@@ -42,12 +42,6 @@ const BACKENDS: Record<string, SettingsSpec> = {
   cilium: { backend: 'cilium' },
 };
 const DENY_BACKENDS = Object.keys(BACKENDS).filter((b) => b !== 'networkpolicy');
-
-function incident(actions: Action[]): Incident {
-  const result = validateIncident({ id: 'INC-7', title: 'Effective', severity: 'critical', openedAt: '2026-11-22T03:12:00Z', owner: 'sre', actions }, { file: 'incidents/INC-7.ts', guardrails: DEFAULT_GUARDRAILS });
-  assert.ok(result.incident, JSON.stringify(result.problems));
-  return result.incident;
-}
 
 /** The cluster: the suspect, its peers, DNS pods of both profiles, and an outsider. */
 const CLUSTER = [

@@ -13,8 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { isolate, quarantineNamespace, restrictEgress } from '../../src/incident/declare';
-import { validateIncident } from '../../src/incident/validate-incident';
-import { DNS_PROFILES, type Action, type Incident } from '../../src/incident/types';
+import { DNS_PROFILES, type Action } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings, type EnforcementBackend, type SettingsSpec } from '../../src/settings/settings';
 import { validateSettings } from '../../src/settings/validate-settings';
 import { incidentObjects, synthesizeIncident, synthesize } from '../../src/synth/synthesize';
@@ -23,21 +22,9 @@ import { BackendRefusalError } from '../../src/synth/backends';
 import { blocksWithout, formatAddress, rangeToCidrs } from '../../src/synth/backends/cidr-blocks';
 import { calicoSelector, parseCalicoSelector, quoteSelectorValue } from '../../src/synth/backends/calico-selector';
 import { CrdValidator } from './crd-schemas';
+import { incident, manifestsText } from './fixtures';
 
 const GOLDEN = path.join(__dirname, 'golden');
-
-function incident(actions: Action[], id = 'INC-7'): Incident {
-  const result = validateIncident(
-    { id, title: 'Golden', severity: 'critical', openedAt: '2026-11-22T03:12:00Z', expiresAt: '2026-11-23T03:12:00Z', owner: 'sre', ticket: 'SEC-1', actions },
-    { file: `incidents/${id}.ts`, guardrails: DEFAULT_GUARDRAILS },
-  );
-  assert.ok(result.incident, JSON.stringify(result.problems));
-  return result.incident;
-}
-
-function manifestsText(files: ReadonlyMap<string, string>): string {
-  return [...files].filter(([n]) => n.endsWith('.yaml') && n !== 'kustomization.yaml').map(([n, c]) => `## ${n}\n${c}`).join('');
-}
 
 /** One action of each kind, with pod, namespace and address allows (IPv4 and IPv6, except, ranges) every backend can express. */
 const ACTIONS: Action[] = [

@@ -18,8 +18,7 @@ import { ConfigMap, Namespace, Pod, ServiceAccount } from 'kubernetes-models/v1'
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { blockImages, captureEvidence, isolate, quarantineNamespace, restrictEgress } from '../../src/incident/declare';
-import { validateIncident } from '../../src/incident/validate-incident';
-import type { Action, Incident } from '../../src/incident/types';
+import type { Action } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings, type EvidenceSettings, type Settings, type SettingsSpec } from '../../src/settings/settings';
 import { validateSettings } from '../../src/settings/validate-settings';
 import { synthesize, synthesizeIncident } from '../../src/synth/synthesize';
@@ -44,6 +43,7 @@ import {
 import { CrdValidator } from './crd-schemas';
 import { environmentKey } from '../../src/project/incident-cache';
 import { cryptominer, isolatePod } from '../../policies/playbooks';
+import { incident } from './fixtures';
 
 const GOLDEN = path.join(__dirname, 'golden');
 const TOOLBOX = `registry.acme.internal/security/toolbox@sha256:${'e'.repeat(64)}`;
@@ -57,15 +57,6 @@ const EVIDENCE: EvidenceSettings = {
 const settings = resolveSettings({ evidence: EVIDENCE });
 
 type K8s = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
-
-function incident(actions: Action[], id = 'INC-7'): Incident {
-  const result = validateIncident(
-    { id, title: 'Golden', severity: 'critical', openedAt: '2026-11-22T03:12:00Z', expiresAt: '2026-11-23T03:12:00Z', owner: 'sre', ticket: 'SEC-1', actions },
-    { file: `incidents/${id}.ts`, guardrails: DEFAULT_GUARDRAILS },
-  );
-  assert.ok(result.incident, JSON.stringify(result.problems));
-  return result.incident;
-}
 
 function objectsOf(files: ReadonlyMap<string, string>): K8s[] {
   return [...files].filter(([n]) => n.endsWith('.yaml') && n !== 'kustomization.yaml').flatMap(([, c]) => parseAllDocuments(c).map((d) => d.toJS() as K8s));

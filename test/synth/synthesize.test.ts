@@ -13,28 +13,14 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace } from 'kubernetes-models/v1';
 import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../../src/incident/declare';
-import { validateIncident } from '../../src/incident/validate-incident';
-import type { Action, Incident } from '../../src/incident/types';
+import type { Action } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings, type AdmissionSettings } from '../../src/settings/settings';
 import { synthesize, synthesizeIncident } from '../../src/synth/synthesize';
 import { writeDist } from '../../src/synth/dist-writer';
+import { incident, manifestsText } from './fixtures';
 
 const settings = resolveSettings();
 const GOLDEN = path.join(__dirname, 'golden');
-
-function incident(actions: Action[], id = 'INC-7'): Incident {
-  const result = validateIncident(
-    { id, title: 'Golden', severity: 'critical', openedAt: '2026-11-22T03:12:00Z', expiresAt: '2026-11-23T03:12:00Z', owner: 'sre', ticket: 'SEC-1', actions },
-    { file: `incidents/${id}.ts`, guardrails: DEFAULT_GUARDRAILS },
-  );
-  assert.ok(result.incident, JSON.stringify(result.problems));
-  return result.incident;
-}
-
-/** The folder's YAML objects joined in file order: what a reviewer would read in the pull request. */
-function manifestsText(files: ReadonlyMap<string, string>): string {
-  return [...files].filter(([n]) => n.endsWith('.yaml') && n !== 'kustomization.yaml').map(([n, c]) => `## ${n}\n${c}`).join('');
-}
 
 const KINDS: Record<string, Action[]> = {
   'isolate-pod': [isolate({ namespace: 'payments', pod: 'checkout-7d9f8c-x2x4k', allow: [{ direction: 'ingress', namespace: 'monitoring', selector: { app: 'prometheus' }, ports: [{ port: 'metrics' }] }] })],
