@@ -10,11 +10,12 @@ export default defineSettings({
   },
   admission: { mode: 'validatingadmissionpolicy', apiVersion: 'v1', validationAction: 'Deny' },
   // Evidence capture (captureEvidence) and the post-sync enforcement probe of every isolation. The toolbox image
-  // is ours, built from the security team's repository and pinned by digest; the claim is ReadWriteMany.
+  // is ours, built from the security team's repository and pinned by digest; `airlock bootstrap` writes the
+  // ReadWriteMany claim (several captures may run at once) for us to apply before the first incident.
   evidence: {
     image: 'registry.acme.internal/security/airlock-toolbox@sha256:9c4e1f0a7b3d2c5e8f6a1b4d7c0e3f2a5b8c1d4e7f0a3b6c9d2e5f8a1b4c7d0e',
     namespace: 'airlock-system',
-    destination: { kind: 'pvc', claimName: 'airlock-evidence' },
+    destination: { kind: 'pvc', claimName: 'airlock-evidence', provision: { storage: '200Gi', storageClassName: 'cephfs' } },
     volumeSnapshotClassName: 'csi-snapshots-retain',
     probe: { timeoutSeconds: 120 },
   },

@@ -6,8 +6,9 @@
 import { stringify } from 'yaml';
 import { argoCdObjects, type ArgoCdOptions } from './argocd';
 import { fluxBundles, fluxKubeconfigSecret, type FluxOptions } from './flux';
+import { evidenceStorageObjects } from './evidence-storage';
 import { deliveryTargets } from './source';
-import type { BootstrapBundle, BootstrapFile, KubeObject } from './types';
+import type { BootstrapBundle, BootstrapFile, DeliverySettings, KubeObject } from './types';
 
 /** File name of an object inside a bundle: `<kind>-<name>.yaml`, lower case (never `kustomization.yaml`). */
 export function bootstrapFileName(object: KubeObject): string {
@@ -18,12 +19,34 @@ function filesOf(objects: readonly KubeObject[], cluster?: string): BootstrapFil
   return objects.map((object) => ({ path: cluster ? `${cluster}/${bootstrapFileName(object)}` : bootstrapFileName(object), ...(cluster ? { cluster } : {}), objects: [object] }));
 }
 
+/** Folder of the per-cluster prerequisites inside `--out`; the underscore keeps it apart from cluster names. */
+export const PREREQUISITES_DIR = '_prerequisites';
+
+/** The evidence storage of every cluster, one file per object. */
+function prerequisiteFiles(settings: DeliverySettings): BootstrapFile[] {
+  if (settings.clusters.length === 0) return filesOf(evidenceStorageObjects(settings)).map((f) => ({ ...f, path: `${PREREQUISITES_DIR}/${f.path}` }));
+  return settings.clusters.flatMap((c) => filesOf(evidenceStorageObjects(c.settings), c.name).map((f) => ({ ...f, path: `${PREREQUISITES_DIR}/${f.path}` })));
+}
+
+/** The first step when there are prerequisites: evidence storage exists before the first incident's capture. */
+function prerequisiteSteps(settings: DeliverySettings, prerequisites: readonly BootstrapFile[]): string[] {
+  if (prerequisites.length === 0) return [];
+  const clusters = [...new Set(prerequisites.map((f) => f.cluster))];
+  const commands = clusters.map((c) => (c === undefined ? `kubectl apply --server-side -f <out>/${PREREQUISITES_DIR}/` : `kubectl --context <context-of-${c}> apply --server-side -f <out>/${PREREQUISITES_DIR}/${c}/`));
+  const many = settings.clusters.length > 0;
+  return [
+    `Before the first incident, create the evidence namespace and storage on ${many ? 'each cluster' : 'the cluster'} (written with --out; the capture of an incident runs before anything else of its sync, so they cannot come with it; they are never pruned): ${commands.join('; ')}`,
+  ];
+}
+
 /** The Argo CD bundle: AppProject and Application (or ApplicationSet), applied to Argo CD's namespace. */
 export function argoCdBootstrap(options: ArgoCdOptions): BootstrapBundle {
   const namespace = options.namespace ?? 'argocd';
   const name = options.name ?? 'airlock';
   const many = options.settings.clusters.length > 0;
+  const prerequisites = prerequisiteFiles(options.settings);
   const steps = [
+    ...prerequisiteSteps(options.settings, prerequisites),
     `Apply the project and the ${many ? 'ApplicationSet' : 'Application'} to Argo CD (namespace ${namespace}): kubectl apply -n ${namespace} -f <out>/   (or: airlock bootstrap --argocd … | kubectl apply -n ${namespace} -f -)`,
     ...(many
       ? [`Register every cluster under its name in settings, so the ApplicationSet's destinations resolve: ${options.settings.clusters.map((c) => `argocd cluster add <context-of-${c.name}> --name ${c.name}`).join('; ')}`]
@@ -33,7 +56,7 @@ export function argoCdBootstrap(options: ArgoCdOptions): BootstrapBundle {
     `Let Airlock notify Argo CD after a break-glass push: export AIRLOCK_ARGOCD_WEBHOOK_SECRET=<secret>; airlock sync-notify --argocd https://<argocd-server>/api/webhook --secret-env AIRLOCK_ARGOCD_WEBHOOK_SECRET (or set gitops.argocd in policies/settings.ts for propose --direct)`,
     `Check: kubectl -n ${namespace} get applications -l app.kubernetes.io/part-of=airlock   (${many ? options.settings.clusters.map((c) => `${name}-${c.name}`).join(', ') : name} should be Synced and Healthy)`,
   ];
-  return { controller: 'argocd', files: filesOf(argoCdObjects(options)), steps };
+  return { controller: 'argocd', files: filesOf(argoCdObjects(options)), prerequisites, steps };
 }
 
 /** The Flux bundle(s): GitRepository, Kustomization(s) and Receiver, per the topology for many clusters. */
@@ -47,7 +70,9 @@ export function fluxBootstrap(options: FluxOptions): BootstrapBundle {
   const perCluster = clusters.length > 0 && topology === 'per-cluster';
   const contexts = perCluster ? clusters.map((c) => `--context <context-of-${c.name}> `) : [''];
   const each = (command: (context: string, cluster?: string) => string): string => (perCluster ? clusters.map((c, i) => command(contexts[i], c.name)).join('; ') : command(''));
+  const prerequisites = prerequisiteFiles(options.settings);
   const steps = [
+    ...prerequisiteSteps(options.settings, prerequisites),
     `Create the Receiver's token: ${each((ctx) => `kubectl ${ctx}-n ${namespace} create secret generic ${secret} --from-literal=token=<random token, e.g. $(openssl rand -hex 32)>`)}`,
     ...(options.gitSecret ? [`Create the git credentials: flux create secret git ${options.gitSecret} --namespace ${namespace} --url ${options.source.repoUrl} (a read-only deploy key or token)`] : []),
     ...(clusters.length > 0 && topology === 'hub'
@@ -61,7 +86,7 @@ export function fluxBootstrap(options: FluxOptions): BootstrapBundle {
     `Check: ${each((ctx) => `flux ${ctx}get kustomizations -n ${namespace}`)}   (${deliveryTargets(options.settings, options.source).map((t) => `./${t.path}`).join(', ')} should be Ready)`,
   ];
   const files = bundles.flatMap((b) => filesOf(b.objects, b.cluster));
-  return { controller: 'flux', files, steps };
+  return { controller: 'flux', files, prerequisites, steps };
 }
 
 /** One YAML document, keys in the order the builders chose. */

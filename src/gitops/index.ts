@@ -9,6 +9,7 @@ export { airlockKinds, clusterKinds, injectsCaBundle, type ResourceKind } from '
 export { ARGOCD_SYNC_WAVE_ANNOTATION, PLATFORM_SYNC_WAVES, platformSyncWave, groupKindOf } from './sync-waves';
 export { argoAppProject, argoApplication, argoApplicationSet, argoCdObjects, ARGOCD_DIRECTORY_EXCLUDE, ARGOCD_RESOURCES_FINALIZER, ARGOCD_SYNC_OPTIONS, APPLICATIONSET_CLUSTER_PARAM, type ArgoCdOptions } from './argocd';
 export { fluxGitRepository, fluxKustomization, fluxReceiver, fluxReceiverPath, fluxBundles, fluxKubeconfigSecret, FLUX_INTERVALS, type FluxOptions, type FluxReceiverType, type FluxTopology, type FluxBundle } from './flux';
-export { argoCdBootstrap, fluxBootstrap, bootstrapFileName, objectYaml, renderBootstrapFile, renderBootstrapStream } from './bootstrap';
+export { argoCdBootstrap, fluxBootstrap, bootstrapFileName, objectYaml, renderBootstrapFile, renderBootstrapStream, PREREQUISITES_DIR } from './bootstrap';
+export { evidenceStorageObjects, type EvidenceStorageSettings } from './evidence-storage';
 export { githubPushEvent, githubPushHeaders, hmacSha256, hmacSha1, type PushChange } from './push-event';
 export { notifyControllers, notifyRequests, validateNotifySettings, argoCdWebhookUrl, redactHookUrl, type GitopsNotifySettings, type ArgoCdNotifySettings, type FluxNotifySettings, type NotifyChange, type NotifyOptions, type NotifyRequest, type NotifyResult } from './notify';

@@ -22,8 +22,8 @@ export interface KubeObject {
  * The parts of the resolved settings delivery depends on: which objects each cluster receives (backend,
  * admission mode) and which clusters exist. A `Pick` of the real settings, so a test can pass a literal.
  */
-export type DeliverySettings = Pick<Settings, 'backend' | 'admission' | 'adminNetworkPolicy'> & {
-  readonly clusters: readonly { readonly name: string; readonly settings: Pick<Settings, 'backend' | 'admission' | 'adminNetworkPolicy'> }[];
+export type DeliverySettings = Pick<Settings, 'backend' | 'admission' | 'adminNetworkPolicy' | 'evidence'> & {
+  readonly clusters: readonly { readonly name: string; readonly settings: Pick<Settings, 'backend' | 'admission' | 'adminNetworkPolicy' | 'evidence'> }[];
 };
 
 /** Where the controllers read `dist/` from, as validated by {@link normalizeSource}. */
@@ -57,6 +57,12 @@ export interface BootstrapFile {
 export interface BootstrapBundle {
   readonly controller: 'argocd' | 'flux';
   readonly files: readonly BootstrapFile[];
+  /**
+   * Applied once to each workload cluster, not to the controller: the evidence namespace and claims
+   * (evidence-storage.ts), under `_prerequisites/` (per cluster: `_prerequisites/<cluster>/`). Empty without
+   * `evidence` settings. Never part of the stdout stream, which goes to the controller's namespace.
+   */
+  readonly prerequisites: readonly BootstrapFile[];
   /** Numbered, copy-pasteable steps (shell commands and forge settings), in order. */
   readonly steps: readonly string[];
 }

@@ -149,6 +149,8 @@ export type EvidenceDestination =
       readonly kind: 'pvc';
       /** Name of the claim in the evidence namespace. */
       readonly claimName: string;
+      /** Have `airlock bootstrap` create the claim. @default none: the claim exists already */
+      readonly provision?: EvidenceClaimProvision;
     }
   | {
       readonly kind: 's3';
@@ -162,6 +164,25 @@ export type EvidenceDestination =
       /** Secret in the evidence namespace with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. */
       readonly credentialsSecret: string;
     };
+
+/** Access modes an evidence claim may have; several capture Jobs writing at once need `ReadWriteMany`. */
+export type EvidenceAccessMode = 'ReadWriteMany' | 'ReadWriteOnce' | 'ReadWriteOncePod';
+/** Every {@link EvidenceAccessMode}, for validation. */
+export const EVIDENCE_ACCESS_MODES: readonly EvidenceAccessMode[] = ['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
+
+/**
+ * The evidence claim as `airlock bootstrap` creates it, once per cluster, before any incident: Argo CD runs the
+ * capture's `PreSync` hook before any manifest of a sync, so the claim cannot come with the incident (or with
+ * `dist/_platform/`), and a claim waiting for its first consumer would hold a sync that tracked its health.
+ */
+export interface EvidenceClaimProvision {
+  /** Requested size, a Kubernetes quantity with a unit, e.g. `'200Gi'`. */
+  readonly storage: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** @default 'ReadWriteMany' */
+  readonly accessMode?: EvidenceAccessMode;
+}
 
 /** `kubectl debug --profile` of the debug container: what it may do inside the suspect pod. */
 export type DebugProfile = 'restricted' | 'baseline' | 'general';

@@ -9,7 +9,7 @@ import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValu
 import { isIP } from 'node:net';
 import { parseImageReference } from '../incident/image-reference';
 import { DNS_PROFILES } from '../incident/types';
-import { ADMIN_POLICY_KINDS, ADMISSION_MODES, CLUSTER_OVERRIDES, DEBUG_PROFILES, ENFORCEMENT_BACKENDS } from './settings';
+import { ADMIN_POLICY_KINDS, ADMISSION_MODES, CLUSTER_OVERRIDES, DEBUG_PROFILES, ENFORCEMENT_BACKENDS, EVIDENCE_ACCESS_MODES } from './settings';
 
 type Json = Record<string, unknown>;
 
@@ -192,6 +192,7 @@ function checkEvidence(c: FieldChecker, raw: unknown): void {
       if (problem) c.report(where, problem, `a destination name: ${NAME_HINTS.dns1123Label}`);
       checkDestination(c, destination, where);
     }
+    checkProvisionsAgree(c, [[join(field, 'destination'), evidence.destination], ...Object.entries(named ?? {}).map(([name, d]) => [join(join(field, 'destinations'), name), d] as const)]);
   }
   c.checked(evidence, 'volumeSnapshotClassName', field, checkDns1123Subdomain, NAME_HINTS.dns1123Subdomain);
   c.oneOf(evidence, 'debugProfile', field, DEBUG_PROFILES);
@@ -205,8 +206,9 @@ function checkDestination(c: FieldChecker, raw: unknown, field: string): void {
   if (!destination) return;
   const kind = c.oneOf(destination, 'kind', field, ['pvc', 's3'] as const, { required: true });
   if (kind === 'pvc') {
-    c.known(destination, field, ['kind', 'claimName']);
+    c.known(destination, field, ['kind', 'claimName', 'provision']);
     c.checked(destination, 'claimName', field, checkDns1123Subdomain, `a PersistentVolumeClaim in the evidence namespace: ${NAME_HINTS.dns1123Subdomain}`, { required: true });
+    if (destination.provision !== undefined) checkProvision(c, destination.provision, join(field, 'provision'));
   } else if (kind === 's3') {
     c.known(destination, field, ['kind', 'endpoint', 'bucket', 'prefix', 'region', 'credentialsSecret']);
     const url = c.string(destination, 'endpoint', field, { required: true, hint: 'e.g. "https://s3.eu-west-1.amazonaws.com"' });
@@ -218,6 +220,32 @@ function checkDestination(c: FieldChecker, raw: unknown, field: string): void {
     const region = destination.region;
     if (region !== undefined && (typeof region !== 'string' || !/^[a-z0-9-]{1,32}$/.test(region))) c.report(join(field, 'region'), `is ${JSON.stringify(region)}`, 'a region name, e.g. "eu-west-1"');
     c.checked(destination, 'credentialsSecret', field, checkDns1123Subdomain, `a Secret in the evidence namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: ${NAME_HINTS.dns1123Subdomain}`, { required: true });
+  }
+}
+
+/** A storage request: a positive decimal with a binary (Ki…Ei) or decimal (k…E) unit. */
+const STORAGE_QUANTITY = /^(?=.*[1-9])\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;
+
+function checkProvision(c: FieldChecker, raw: unknown, field: string): void {
+  const provision = c.object(raw, field, "{ storage: '200Gi', storageClassName?, accessMode? }");
+  if (!provision) return;
+  c.known(provision, field, ['storage', 'storageClassName', 'accessMode']);
+  const storage = c.string(provision, 'storage', field, { required: true, hint: "a size with a unit, e.g. '200Gi'" });
+  if (storage !== undefined && !STORAGE_QUANTITY.test(storage)) c.report(join(field, 'storage'), `"${storage}" is not a storage size`, "a positive number with a unit (Ki, Mi, Gi, Ti, Pi, Ei, or k, M, G, T, P, E), e.g. '200Gi'");
+  c.checked(provision, 'storageClassName', field, checkDns1123Subdomain, `a StorageClass: ${NAME_HINTS.dns1123Subdomain}`);
+  c.oneOf(provision, 'accessMode', field, EVIDENCE_ACCESS_MODES);
+}
+
+/** Two destinations that provision the same claim must agree on it: there is one claim per name. */
+function checkProvisionsAgree(c: FieldChecker, destinations: ReadonlyArray<readonly [string, unknown]>): void {
+  const seen = new Map<string, { field: string; spec: string }>();
+  for (const [field, raw] of destinations) {
+    const d = raw as { kind?: unknown; claimName?: unknown; provision?: unknown } | null;
+    if (d === null || typeof d !== 'object' || d.kind !== 'pvc' || typeof d.claimName !== 'string' || d.provision === undefined) continue;
+    const spec = JSON.stringify(d.provision);
+    const earlier = seen.get(d.claimName);
+    if (earlier && earlier.spec !== spec) c.report(join(field, 'provision'), `provisions claim "${d.claimName}" differently from ${earlier.field}`, 'the same provision for every destination naming this claim, or provision it once');
+    else if (!earlier) seen.set(d.claimName, { field, spec });
   }
 }
 

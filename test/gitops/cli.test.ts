@@ -50,7 +50,8 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
     const objects = decodeYaml(first.stdout) as K8sObject[];
     assert.deepEqual(objects.map((o) => o.kind), ['AppProject', 'Application']);
     for (const o of objects) assert.deepEqual(gitopsCrdValidator().problems(o as never), []);
-    assert.match(first.stderr, /^next steps:\n  1\. Apply the project/);
+    // The example settings declare evidence, so its storage comes first (test/gitops/evidence-storage.test.ts).
+    assert.match(first.stderr, /^next steps:\n  1\. Before the first incident, create the evidence namespace[^\n]*\n  2\. Apply the project/);
     assert.match(first.stderr, /webhook\.github\.secret/);
     assert.equal(cli(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']).stdout, first.stdout);
     assert.ok(!fs.existsSync(path.join(root, 'dist')), 'bootstrap never synthesizes or writes dist/');

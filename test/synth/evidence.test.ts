@@ -430,6 +430,8 @@ describe('settings.evidence validation', () => {
     ok({ evidence: EVIDENCE });
     ok({ evidence: { image: TOOLBOX, destination: { kind: 's3', endpoint: 'http://minio.storage:9000', bucket: 'evidence', credentialsSecret: 'minio' }, debugProfile: 'baseline', deadlineSeconds: 900, failOnCaptureError: true, probe: { enabled: true, egressTargets: ['[2001:db8::10]:443'], dnsName: 'kubernetes.default.svc.corp.local', port: 18080, timeoutSeconds: 300 } } });
     ok({ clusters: [{ name: 'prod', evidence: { ...EVIDENCE, namespace: 'forensics' } }] });
+    ok({ evidence: { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'airlock-evidence', provision: { storage: '200Gi', storageClassName: 'cephfs', accessMode: 'ReadWriteOnce' } } } });
+    ok({ evidence: { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'a', provision: { storage: '1.5T' } }, destinations: { again: { kind: 'pvc', claimName: 'a', provision: { storage: '1.5T' } } } } });
   });
 
   const BAD: Array<[string, unknown, string]> = [
@@ -450,6 +452,12 @@ describe('settings.evidence validation', () => {
     ['a probe target without a port', { ...EVIDENCE, probe: { egressTargets: ['203.0.113.10'] } }, 'evidence.probe.egressTargets[0]'],
     ['a probe target by name', { ...EVIDENCE, probe: { egressTargets: ['example.com:443'] } }, 'evidence.probe.egressTargets[0]'],
     ['a probe port out of range', { ...EVIDENCE, probe: { port: 70000 } }, 'evidence.probe.port'],
+    ['a claim size without a unit', { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'e', provision: { storage: '200' } } }, 'evidence.destination.provision.storage'],
+    ['a claim size of zero', { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'e', provision: { storage: '0Gi' } } }, 'evidence.destination.provision.storage'],
+    ['a claim with no size', { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'e', provision: { storageClassName: 'fast' } } }, 'evidence.destination.provision.storage'],
+    ['a claim access mode Kubernetes lacks', { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'e', provision: { storage: '1Gi', accessMode: 'ReadWriteAll' } } }, 'evidence.destination.provision.accessMode'],
+    ['a storage class that is not a name', { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'e', provision: { storage: '1Gi', storageClassName: 'Fast SSD' } } }, 'evidence.destination.provision.storageClassName'],
+    ['one claim provisioned two ways', { ...EVIDENCE, destination: { kind: 'pvc', claimName: 'e', provision: { storage: '1Gi' } }, destinations: { big: { kind: 'pvc', claimName: 'e', provision: { storage: '9Gi' } } } }, 'evidence.destinations.big.provision'],
     ['a probe timeout too long', { ...EVIDENCE, probe: { timeoutSeconds: 7200 } }, 'evidence.probe.timeoutSeconds'],
   ];
   for (const [what, evidence, field] of BAD) {
