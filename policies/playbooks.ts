@@ -16,7 +16,7 @@ function isolateTarget(t: PlaybookTarget, dns: 'none' | 'cluster'): Action {
  * still runs before the containment is applied (an Argo CD PreSync hook).
  */
 function captureTarget(t: PlaybookTarget): Action[] {
-  return t.pod !== undefined ? [captureEvidence({ namespace: t.namespace, pod: t.pod, connections: true })] : [];
+  return t.pod !== undefined ? [captureEvidence({ namespace: t.namespace, pod: t.pod, connections: true, ...(t.volumes?.length ? { volumes: t.volumes } : {}) })] : [];
 }
 
 /** A suspect pod: keep its evidence, cut it off, keep DNS so the workload's own health checks keep explaining what they see. */

@@ -9,6 +9,8 @@ import type { Labels, Severity, DnsProfile } from './types';
 export interface PodTarget {
   readonly namespace: string;
   readonly pod: string;
+  /** Its PersistentVolumeClaims, handed to the playbook (see PlaybookTarget.volumes). @default none known */
+  readonly volumes?: readonly string[];
 }
 
 /** A workload by labels. */
@@ -83,7 +85,8 @@ export function generateIncidentSource(spec: NewIncident): string {
 
   for (const t of spec.pods ?? []) {
     const target: Array<readonly [string, string]> = [['namespace', tsString(t.namespace)], ['pod', tsString(t.pod)]];
-    if (playbook) actions.push(`...${playbook.name}(${tsObject([...target, ...imageEntry])})`);
+    const volumes = t.volumes?.length ? ([['volumes', `[${t.volumes.map(tsString).join(', ')}]`]] as const) : [];
+    if (playbook) actions.push(`...${playbook.name}(${tsObject([...target, ...imageEntry, ...volumes])})`);
     else actions.push(`isolate(${tsObject([...target, ...dns])})`);
   }
   for (const t of spec.workloads ?? []) {

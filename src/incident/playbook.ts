@@ -15,6 +15,11 @@ export interface PlaybookTarget {
   readonly selector?: Labels;
   /** The suspect image (`repo@sha256:…` preferred). */
   readonly image?: string;
+  /**
+   * The suspect pod's PersistentVolumeClaims, when known (`airlock new --inventory` reads them from a cluster
+   * snapshot): what a playbook that captures evidence snapshots. @default none known
+   */
+  readonly volumes?: readonly string[];
 }
 
 /** Target fields a playbook cannot work without (`pod` or `selector` means: one of the two). */

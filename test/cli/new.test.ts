@@ -33,6 +33,50 @@ describe('airlock new', () => {
     assert.doesNotMatch(text, /blockImages\(/);
   });
 
+  test('--inventory gives the playbook the pod\'s claims (named and ephemeral), so the evidence capture snapshots them', () => {
+    const root = makeProject({ incidents: {} });
+    const snapshot = path.join(root, 'pods.yaml');
+    fs.writeFileSync(snapshot, [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: Pod',
+      '  metadata: { name: checkout-1, namespace: payments }',
+      '  spec:',
+      '    containers: [{ name: app, image: ghcr.io/acme/checkout:1 }]',
+      '    volumes:',
+      '    - { name: data, persistentVolumeClaim: { claimName: checkout-data } }',
+      '    - { name: scratch, ephemeral: { volumeClaimTemplate: { spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } } } } }',
+      '    - { name: config, configMap: { name: checkout } }',
+      '    - { name: again, persistentVolumeClaim: { claimName: checkout-data, readOnly: true } }',
+      '- apiVersion: v1',
+      '  kind: Pod',
+      '  metadata: { name: checkout-1, namespace: staging }',
+      '  spec: { containers: [{ name: app, image: x }], volumes: [{ name: d, persistentVolumeClaim: { claimName: other-namespace } }] }',
+    ].join('\n'));
+    const result = airlock(root, ['new', 'INC-8', '--playbook', 'isolatePod', '--isolate', 'payments/checkout-1', '--inventory', snapshot, '--opened-at', '2026-11-22T03:00:00Z']);
+    assert.equal(result.status, 0, result.stderr);
+    const text = fs.readFileSync(path.join(root, 'incidents/INC-8.ts'), 'utf8');
+    assert.match(text, /\.\.\.isolatePod\(\{ namespace: 'payments', pod: 'checkout-1', volumes: \['checkout-1-scratch', 'checkout-data'\] \}\)/);
+    assert.equal(airlock(root, ['synth']).status, 0);
+    const snapshots = fs.readdirSync(path.join(root, 'dist/inc-8')).filter((f) => f.startsWith('volumesnapshot-'));
+    assert.equal(snapshots.length, 2, snapshots.join(', '));
+  });
+
+  test('--inventory without the pod warns and still writes the incident; without a playbook it is a usage error', () => {
+    const root = makeProject({ incidents: {} });
+    const snapshot = path.join(root, 'empty.yaml');
+    fs.writeFileSync(snapshot, 'apiVersion: v1\nkind: List\nitems: []\n');
+    const result = airlock(root, ['new', 'INC-9', '--playbook', 'isolatePod', '--isolate', 'payments/gone-1', '--inventory', snapshot]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /warning: pod payments\/gone-1 is not in .*empty\.yaml/);
+    assert.doesNotMatch(fs.readFileSync(path.join(root, 'incidents/INC-9.ts'), 'utf8'), /volumes/);
+    const bare = airlock(root, ['new', 'INC-10', '--isolate', 'payments/gone-1', '--inventory', snapshot]);
+    assert.equal(bare.status, 2);
+    assert.match(bare.stderr, /--inventory hands each --isolate pod's volumes to a playbook/);
+  });
+
   test('refuses to overwrite an existing incident, whatever the case of its id', () => {
     const root = makeProject({ incidents: {} });
     assert.equal(airlock(root, ['new', 'INC-7', '--quarantine-namespace', 'a']).status, 0);

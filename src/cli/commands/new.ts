@@ -1,5 +1,7 @@
 /** `airlock new <ID> ...`: writes a readable, valid `incidents/<ID>.ts` (never overwriting one). */
 import { Command } from 'commander';
+import type * as InventoryReader from '../../analysis/inventory';
+import type * as PodClaims from '../../kubernetes/pod-claims';
 import { UsageError } from '../../errors';
 import type { NewIncident, PodTarget, WorkloadTarget } from '../../incident/generate-incident';
 import { DNS_PROFILES, SEVERITIES, type DnsProfile, type Severity } from '../../incident/types';
@@ -20,6 +22,7 @@ interface NewOptions {
   readonly expiresAt?: string;
   readonly openedAt?: string;
   readonly reason?: string;
+  readonly inventory?: string[];
   readonly json?: boolean;
 }
 
@@ -44,6 +47,21 @@ function parseWorkload(value: string): WorkloadTarget {
   return { namespace: value.slice(0, colon), selector };
 }
 
+/**
+ * The pods with their claims from the snapshot. A pod the snapshot lacks keeps none, with a warning: the
+ * snapshot may be older than the pod, and containment must not wait for a better one.
+ */
+function withClaims(pods: readonly PodTarget[], inventory: readonly string[]): PodTarget[] {
+  const { readManifests } = require('../../analysis/inventory') as typeof InventoryReader;
+  const { podClaims } = require('../../kubernetes/pod-claims') as typeof PodClaims;
+  const { objects } = readManifests(inventory);
+  return pods.map((p) => {
+    const volumes = podClaims(objects, p);
+    if (volumes === undefined) process.stderr.write(`warning: pod ${p.namespace}/${p.pod} is not in ${inventory.join(', ')}; its volumes are not snapshotted unless you name them\n`);
+    return volumes?.length ? { ...p, volumes } : p;
+  });
+}
+
 /** The `new` command. */
 export function newCommand(): Command {
   return new Command('new')
@@ -62,11 +80,13 @@ export function newCommand(): Command {
     .option('--expires-at <TIMESTAMP>', 'when the containment should be lifted (ISO 8601)')
     .option('--opened-at <TIMESTAMP>', 'when the incident was opened (ISO 8601; default: now)')
     .option('--reason <TEXT>', 'why the images are blocked (default: the title)')
+    .option('--inventory <path...>', "cluster snapshot (e.g. kubectl get pods -A -o yaml): each --isolate pod's PersistentVolumeClaims go to the playbook, whose evidence capture snapshots them")
     .option('--json', 'print the created incident as JSON')
     .action((id: string, opts: NewOptions, command: Command) => {
       if (!(SEVERITIES as readonly string[]).includes(opts.severity)) throw new UsageError(`--severity is "${opts.severity}"; accepted: ${SEVERITIES.join(', ')}`);
       if (opts.dns !== undefined && !(DNS_PROFILES as readonly string[]).includes(opts.dns)) throw new UsageError(`--dns is "${opts.dns}"; accepted: ${DNS_PROFILES.join(', ')}`);
-      const pods = opts.isolate.map(parsePod);
+      if (opts.inventory && !opts.playbook) throw new UsageError('--inventory hands each --isolate pod\'s volumes to a playbook that captures evidence; add --playbook (e.g. isolatePod or cryptominer)');
+      const pods = opts.inventory ? withClaims(opts.isolate.map(parsePod), opts.inventory) : opts.isolate.map(parsePod);
       const workloads = opts.isolateWorkload.map(parseWorkload);
       if (pods.length + workloads.length + opts.quarantineNamespace.length + opts.blockImage.length === 0) {
         throw new UsageError('an incident needs at least one action: --isolate, --isolate-workload, --quarantine-namespace or --block-image');
