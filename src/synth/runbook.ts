@@ -47,7 +47,7 @@ function actionSection(incident: Incident, action: Action, index: number, settin
   const proof = probeParagraph(incident, action, index, settings);
   const evidenceFirst = (pod: string): string[] => {
     const capture = captureActionFor(incident, action.namespace, pod);
-    if (capture === undefined) return [`Evidence first — capture before the pod changes or goes:`, '', code(manualCaptureCommands(action.namespace, pod, `evidence/${incident.id}/${pod}`))];
+    if (capture === undefined) return [`Evidence first — capture before the pod changes or goes:`, '', code(manualCaptureCommands(action.namespace, pod, `evidence/${incident.id}/${pod}`, settings.evidence ? { image: settings.evidence.image, profile: settings.evidence.debugProfile } : undefined))];
     return [settings.evidence ? `Evidence first: action ${capture + 1} captures it before the containment is applied.` : `Evidence first: capture it by hand as action ${capture + 1} says, before the manifests are synced.`];
   };
   const labelPod = (pod: string): string[] => [

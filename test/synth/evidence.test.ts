@@ -377,6 +377,21 @@ describe('the scripts are static: inputs only through the environment', () => {
   });
 });
 
+test('the runbook records the pod by hand before and after the containment, processes and sockets from the pinned forensic image; every block parses as sh', () => {
+  const runbook = synthesizeIncident(incident([isolate({ namespace: 'payments', pod: 'checkout-7d9f8c-x2x4k' }), captureEvidence({ namespace: 'payments', pod: 'checkout-7d9f8c-x2x4k', container: 'app' })]), settings).get('RUNBOOK.md')!;
+  const section = runbook.slice(runbook.indexOf('## 2. Capture evidence'));
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const phases = ['before-containment', 'after-containment'].map((phase) => blocks.find((b) => b.includes(`/${phase}/`)));
+  for (const block of phases) {
+    assert.ok(block, section);
+    assert.match(block, new RegExp(`kubectl debug --namespace payments checkout-7d9f8c-x2x4k --image ${TOOLBOX.replace(/[.]/g, '\\.')} --profile restricted --target app --container "\\$debug" --attach`));
+    assert.match(block, /> evidence\/INC-7\/checkout-7d9f8c-x2x4k\/(before|after)-containment\/processes-and-sockets\.txt\n/);
+    assert.match(block.trim().split('\n').at(-1)!, /^sha256sum .* > .*\/SHA256SUMS$/, 'the hash manifest comes last');
+  }
+  assert.ok(section.indexOf('after-containment') > section.indexOf('the probe `enforced`'), 'the after-containment record follows the condition it waits for');
+  for (const block of blocks) assert.equal(spawnSync('sh', ['-n'], { input: block }).status, 0, block);
+});
+
 describe('without the evidence settings', () => {
   const bare = resolveSettings({});
   test('captureEvidence writes only the VolumeSnapshots, the runbook gives the commands to run by hand, and no probe is written', () => {

@@ -21,15 +21,34 @@ function inline(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/([\\`*_{}[\]<>|#])/g, '\\$1');
 }
 
-/** The commands a responder runs by hand to keep a pod's evidence, when no capture Job is configured. */
-export function manualCaptureCommands(namespace: string, pod: string, dir: string): string[] {
-  const k = (...args: string[]): string => shellCommand(['kubectl', ...args]);
+const kubectl = (...args: string[]): string => shellCommand(['kubectl', ...args]);
+
+/**
+ * The program the by-hand debug container runs: fixed text, no input. `ss` where the image has it, else
+ * `netstat`, like the capture Job's inspect.sh.
+ */
+const INSPECT_PROGRAM = 'ps -o pid,ppid,user,args; (ss -tanup || netstat -tanup) 2>/dev/null';
+
+/**
+ * The commands a responder runs by hand to keep a pod's evidence. With `debug`, also its processes and sockets
+ * from an ephemeral container of the pinned forensic image (named by the time, since a pod never reuses an
+ * ephemeral container's name); `--attach` waits for it to finish, then its log is the record.
+ */
+export function manualCaptureCommands(namespace: string, pod: string, dir: string, debug?: { readonly image: string; readonly profile: string; readonly container?: string }): string[] {
+  const target = debug?.container !== undefined ? shellCommand([debug.container]) : `"$(${kubectl('get', 'pod', '--namespace', namespace, pod, '--output', 'jsonpath={.spec.containers[0].name}')})"`;
   return [
     shellCommand(['mkdir', '-p', dir]),
-    `${k('get', 'pod', '--namespace', namespace, pod, '--output', 'yaml')} > ${shellCommand([`${dir}/pod.yaml`])}`,
-    `${k('logs', '--namespace', namespace, pod, '--all-containers', '--prefix', '--timestamps')} > ${shellCommand([`${dir}/logs.txt`])}`,
-    `${k('logs', '--namespace', namespace, pod, '--all-containers', '--prefix', '--timestamps', '--previous')} > ${shellCommand([`${dir}/logs-previous.txt`])} || true`,
-    `${k('get', 'events', '--namespace', namespace, '--field-selector', `involvedObject.name=${pod}`, '--output', 'yaml')} > ${shellCommand([`${dir}/events.yaml`])}`,
+    `${kubectl('get', 'pod', '--namespace', namespace, pod, '--output', 'yaml')} > ${shellCommand([`${dir}/pod.yaml`])}`,
+    `${kubectl('logs', '--namespace', namespace, pod, '--all-containers', '--prefix', '--timestamps')} > ${shellCommand([`${dir}/logs.txt`])}`,
+    `${kubectl('logs', '--namespace', namespace, pod, '--all-containers', '--prefix', '--timestamps', '--previous')} > ${shellCommand([`${dir}/logs-previous.txt`])} || true`,
+    `${kubectl('get', 'events', '--namespace', namespace, '--field-selector', `involvedObject.name=${pod}`, '--output', 'yaml')} > ${shellCommand([`${dir}/events.yaml`])}`,
+    ...(debug
+      ? [
+          'debug="airlock-by-hand-$(date +%s)"',
+          `${kubectl('debug', '--namespace', namespace, pod, '--image', debug.image, '--profile', debug.profile)} --target ${target} --container "$debug" --attach --quiet -- sh -c ${shellCommand([INSPECT_PROGRAM])} > /dev/null`,
+          `${kubectl('logs', '--namespace', namespace, pod)} --container "$debug" > ${shellCommand([`${dir}/processes-and-sockets.txt`])}`,
+        ]
+      : []),
     `sha256sum ${shellCommand([dir])}/* > ${shellCommand([`${dir}/SHA256SUMS`])}`,
   ];
 }
@@ -44,6 +63,7 @@ function captureWith(incident: Incident, action: CaptureEvidenceAction, index: n
   const names = captureNames(incident, index);
   const ns = evidence.namespace;
   const destination = destinationOf(incident, action, index, evidence);
+  const debug = { image: evidence.image, profile: evidence.debugProfile, ...(action.container !== undefined ? { container: action.container } : {}) };
   const records = [
     "the pod's spec and status (`pod.yaml`) and image digests from `containerStatuses[].imageID` (`images.tsv`)",
     ...(action.logs ?? true ? ['the logs of every container, and of their previous instances (`logs/`)'] : []),
@@ -63,7 +83,11 @@ function captureWith(incident: Incident, action: CaptureEvidenceAction, index: n
     '',
     `A capture Job that cannot run at all (its image not pulled, the claim missing) fails the sync after ${evidence.deadlineSeconds} seconds, and the containment is not applied. Then apply it without hooks (\`argocd app sync <application> --strategy apply\`), and capture by hand:`,
     '',
-    fence(manualCaptureCommands(action.namespace, action.pod, `evidence/${incident.id}/${action.pod}`)),
+    fence(manualCaptureCommands(action.namespace, action.pod, `evidence/${incident.id}/${action.pod}/before-containment`, debug)),
+    '',
+    `After the containment holds (the quarantine label applied, the probe \`enforced\`), record the pod again: what it still tries to reach shows in its sockets and logs${action.connections ? '' : ' (the debug container adds one to the pod, which whoever is inside sees)'}.`,
+    '',
+    fence(manualCaptureCommands(action.namespace, action.pod, `evidence/${incident.id}/${action.pod}/after-containment`, debug)),
     '',
     'Its outcome (keys `status`, `location`, `manifest-sha256`, `failed-steps`, …) and its log:',
     '',
