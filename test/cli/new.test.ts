@@ -64,6 +64,17 @@ describe('airlock new', () => {
     assert.equal(snapshots.length, 2, snapshots.join(', '));
   });
 
+  test('--inventory: a claim name in the snapshot that is not a Kubernetes name is refused with its field, and nothing is written', () => {
+    const root = makeProject({ incidents: {} });
+    const snapshot = path.join(root, 'pods.json');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'payments' }, spec: { containers: [{ name: 'app', image: 'x' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: "data'); require('child_process').execSync('id'); ('" } }] } };
+    fs.writeFileSync(snapshot, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod] }));
+    const result = airlock(root, ['new', 'INC-11', '--playbook', 'isolatePod', '--isolate', 'payments/web-0', '--inventory', snapshot]);
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(result.stderr, /incidents\/INC-11\.ts[\s\S]*actions\[1\]\.volumes\[0\]/);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'incidents')), []);
+  });
+
   test('--inventory without the pod warns and still writes the incident; without a playbook it is a usage error', () => {
     const root = makeProject({ incidents: {} });
     const snapshot = path.join(root, 'empty.yaml');
