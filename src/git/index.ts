@@ -26,7 +26,18 @@ export {
 export type { LocalSync } from './local-sync';
 export { formatCommitMessage, type CommitMessage } from './message';
 export { isValidBranchName, normalizeChangePaths } from './names';
-export { proposeChange, type Identity, type ProposeEvent, type ProposeMode, type ProposeOptions, type ProposeResult } from './repository';
+export {
+  proposeChange,
+  proposeChanges,
+  type Change,
+  type ChangeResult,
+  type Identity,
+  type ProposeChangesOptions,
+  type ProposeEvent,
+  type ProposeMode,
+  type ProposeOptions,
+  type ProposeResult,
+} from './repository';
 export {
   AIRLOCK_ACTIONS,
   checkTrailerValue,

@@ -33,19 +33,30 @@ export interface SyncLocalBranchOptions {
  * which is what a responder wants if they want one at all.
  */
 export async function syncLocalBranch(git: Git, options: SyncLocalBranchOptions): Promise<LocalSync> {
-  const ref = `refs/heads/${options.branch}`;
+  const { branch, commit, paths, tmpDir } = options;
+  return (await syncLocalBranches(git, [{ branch, commit, paths }], tmpDir)).get(branch)!;
+}
+
+/** {@link syncLocalBranch} for several pushed branches, reading the local branches once. */
+export async function syncLocalBranches(git: Git, pushed: ReadonlyArray<Omit<SyncLocalBranchOptions, 'tmpDir'>>, tmpDir: string): Promise<Map<string, LocalSync>> {
+  const results = new Map<string, LocalSync>();
+  if (pushed.length === 0) return results;
   // One listing answers both "does the local branch exist, where" and "is it checked out here" (%(HEAD) is `*`).
-  const branches = await git.run(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(HEAD)', 'refs/heads/']);
-  const entry = branches
-    .split('\n')
-    .map((line) => line.split('\t'))
-    .find(([name]) => name === ref);
-  if (entry === undefined) return 'untouched';
-  const [, local, head] = entry as [string, string, string];
+  const listing = await git.run(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(HEAD)', 'refs/heads/']);
+  const local = new Map(listing.split('\n').map((line) => line.split('\t')).filter((cols) => cols.length === 3).map(([ref, oid, head]) => [ref!, { oid: oid!, head: head === '*' }]));
+  for (const options of pushed) {
+    const entry = local.get(`refs/heads/${options.branch}`);
+    results.set(options.branch, entry === undefined ? 'untouched' : await syncOne(git, { ...options, tmpDir }, entry.oid, entry.head));
+  }
+  return results;
+}
+
+async function syncOne(git: Git, options: SyncLocalBranchOptions, local: string, checkedOut: boolean): Promise<LocalSync> {
+  const ref = `refs/heads/${options.branch}`;
   if (local === options.commit) return 'current';
   const mergeBase = await git.attempt(['merge-base', local, options.commit]);
   if (mergeBase.stdout.trim() !== local) return 'untouched'; // diverged: local commits would be lost
-  if (head === '*') return fastForwardCheckout(git, ref, local, options);
+  if (checkedOut) return fastForwardCheckout(git, ref, local, options);
   const worktrees = await git.run(['worktree', 'list', '--porcelain']);
   if (worktrees.split('\n').some((line) => line === `branch ${ref}`)) return 'untouched';
   const moved = await git.attempt(['update-ref', '-m', reflogMessage(options.commit), ref, options.commit, local], { quiet: true });

@@ -1,5 +1,5 @@
 /**
- * Talking to the remote: learn where its branches are, fetch them, push one commit. Pushes are never forced,
+ * Talking to the remote: learn where its branches are, fetch them, push commits. Pushes are never forced,
  * and a rejection is classified so the caller can tell "someone pushed first, retry" from "you may not push".
  */
 import { GitDeliveryError } from './errors';
@@ -45,39 +45,72 @@ export async function fetchHeads(git: Git, remote: string, branches: readonly st
   return heads;
 }
 
-/** How a push ended. */
+/** How the push of one ref ended. */
 export type PushOutcome =
   | { readonly kind: 'pushed' }
   /** The remote moved (non-fast-forward, fetch first, lost a ref-lock race): fetch, rebase and try again. */
-  | { readonly kind: 'moved'; readonly reason: string };
+  | { readonly kind: 'moved'; readonly reason: string }
+  /** Refused for good (a hook, branch protection, permissions): retrying the same commit cannot help. */
+  | { readonly kind: 'refused'; readonly error: GitDeliveryError };
 
 /** Reasons git gives for a rejection that another fetch and rebase can cure. */
 const RETRYABLE = /non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref|failed to lock|incorrect old value|but expected/i;
 
+/** One ref to push: `commit` to `refs/heads/<branch>`. */
+export interface PushRef {
+  readonly commit: string;
+  readonly branch: string;
+}
+
 /**
- * Pushes `commit` to `refs/heads/<branch>` on the remote, never forced. Returns `moved` when the remote branch
- * moved under us; throws {@link GitDeliveryError} for every other failure (permissions, hooks, network).
+ * Pushes several commits to their branches in one `git push` (one connection, one pack), never forced, and
+ * reports each ref on its own: the push is not atomic, so a ref that lost a race is `moved` while the others
+ * landed. Throws {@link GitDeliveryError} only when the push failed as a whole (network, credentials, a
+ * `pre-push` hook) without per-ref results.
  */
-export async function pushCommit(git: Git, remote: string, commit: string, branch: string): Promise<PushOutcome> {
-  const result = await git.attempt(['push', '--porcelain', '--', remote, `${commit}:refs/heads/${branch}`]);
-  if (result.exitCode === 0) return { kind: 'pushed' };
+export async function pushRefs(git: Git, remote: string, refs: readonly PushRef[]): Promise<Map<string, PushOutcome>> {
+  const outcomes = new Map<string, PushOutcome>();
+  if (refs.length === 0) return outcomes;
+  const result = await git.attempt(['push', '--porcelain', '--', remote, ...refs.map((r) => `${r.commit}:refs/heads/${r.branch}`)]);
   // Porcelain status lines look like "!\t<src>:<dst>\t[rejected] (non-fast-forward)".
-  const status = result.stdout
-    .split('\n')
-    .map((line) => line.split('\t'))
-    .find((cols) => cols.length >= 3 && cols[1]?.endsWith(`:refs/heads/${branch}`));
-  const summary = status?.[2]?.trim() ?? '';
-  if (status?.[0] === '!' && RETRYABLE.test(summary)) {
-    return { kind: 'moved', reason: summary.replace(/^\[[^\]]*\]\s*/, '').replace(/^\(|\)$/g, '') || summary };
+  const statuses = new Map<string, string[]>();
+  for (const cols of result.stdout.split('\n').map((line) => line.split('\t'))) {
+    const dst = cols[1]?.split(':refs/heads/')[1];
+    if (cols.length >= 3 && dst !== undefined) statuses.set(dst, cols);
   }
-  if (status === undefined && RETRYABLE.test(result.stderr)) {
-    return { kind: 'moved', reason: firstLine(result.stderr) };
+  const wholeFailure = (): GitDeliveryError => {
+    const why = firstLine(result.stderr) || `exit code ${result.exitCode}`;
+    return refusal(refs.map((r) => r.branch).join(', '), remote, why, result.stderr);
+  };
+  for (const { branch } of refs) {
+    const status = statuses.get(branch);
+    const summary = status?.[2]?.trim() ?? '';
+    if (status !== undefined && status[0] !== '!') outcomes.set(branch, { kind: 'pushed' });
+    else if (status !== undefined && RETRYABLE.test(summary)) {
+      outcomes.set(branch, { kind: 'moved', reason: summary.replace(/^\[[^\]]*\]\s*/, '').replace(/^\(|\)$/g, '') || summary });
+    } else if (status !== undefined) outcomes.set(branch, { kind: 'refused', error: refusal(branch, remote, summary, result.stderr) });
+    else if (result.exitCode === 0) outcomes.set(branch, { kind: 'pushed' });
+    else if (RETRYABLE.test(result.stderr)) outcomes.set(branch, { kind: 'moved', reason: firstLine(result.stderr) });
+    else throw wholeFailure();
   }
-  const why = summary || firstLine(result.stderr) || `exit code ${result.exitCode}`;
-  throw new GitDeliveryError(
+  return outcomes;
+}
+
+/**
+ * Pushes `commit` to `refs/heads/<branch>`, never forced. Returns `moved` when the remote branch moved under us;
+ * throws {@link GitDeliveryError} for every other failure (permissions, hooks, network).
+ */
+export async function pushCommit(git: Git, remote: string, commit: string, branch: string): Promise<Exclude<PushOutcome, { kind: 'refused' }>> {
+  const outcome = (await pushRefs(git, remote, [{ commit, branch }])).get(branch)!;
+  if (outcome.kind === 'refused') throw outcome.error;
+  return outcome;
+}
+
+function refusal(branch: string, remote: string, why: string, stderr: string): GitDeliveryError {
+  return new GitDeliveryError(
     `push ${branch} to ${remote}`,
     why,
-    /hook|declined|protected/i.test(why + result.stderr)
+    /hook|declined|protected/i.test(why + stderr)
       ? `the remote refused the commit (a hook or branch protection); for ${branch} this may need a pull request instead of a direct push`
       : 'check the network, your credentials and your permission to push to this branch',
   );

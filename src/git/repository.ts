@@ -1,11 +1,12 @@
 /**
- * `proposeChange`: deliver one incident's files to the remote as one commit, on a review branch or (break-glass)
- * straight onto the base branch.
+ * `proposeChanges`: deliver incidents' files to the remote, one commit per change, each on its review branch or
+ * (break-glass) straight onto the base branch, in one fetch and one push for the whole batch. `proposeChange`
+ * is the same for a single change.
  *
  * What a responder can rely on:
- * - Only the change's paths are committed. The commit is built in a private index from the remote head plus the
- *   work tree's state of those paths; the responder's HEAD, index and other files are never read or written
- *   (one exception below). Nothing else they were doing can end up in the containment commit.
+ * - Only the change's paths are committed. The commit's tree is the remote head's with those paths replaced by
+ *   the work tree's state of them (stage.ts, tree-edit.ts); the responder's HEAD, index and other files are never
+ *   read or written (one exception below). Nothing else they were doing can end up in the containment commit.
  * - They stay on the branch they were on. Nothing is checked out. In branch mode the commit exists on the remote
  *   and in `refs/remotes/<remote>/<branch>`; `git switch airlock/<id>` gives a local branch tracking it. A local
  *   branch of the pushed name is fast-forwarded only when that is lossless, which is what makes `main` contain a
@@ -17,6 +18,9 @@
  *   {@link PushRejectedError}. If someone else changed the same files differently meanwhile, it stops with
  *   {@link ConcurrentEditError} instead of overwriting them.
  * - Nothing changed, nothing committed: `unchanged: true`, no empty commit, no push.
+ * - A batch is one `git fetch`, one `git push` carrying every ref, and per-ref results: a change whose branch
+ *   lost a race is retried alone, on top of the new head, without redoing the ones that landed. Break-glass
+ *   changes of a batch are chained, one commit each, and land on the base together.
  * - Commit hooks (`pre-commit`, `commit-msg`) do not run (the commit is made with plumbing); `pre-push` does.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,13 +28,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, retryPolicy, type RetryOptions } from './backoff';
 import { GitDeliveryError, PushRejectedError } from './errors';
-import { syncLocalBranch, type LocalSync } from './local-sync';
+import { syncLocalBranches, type LocalSync } from './local-sync';
 import { formatCommitMessage } from './message';
-import { checkBranchName, checkRemoteName, normalizeChangePaths } from './names';
-import { fetchHeads, pushCommit } from './remote';
+import { checkBranchName, checkRemoteName, literalPathspecs, normalizeChangePaths } from './names';
+import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
 import { GitCommandError, openWorkTree, type Git } from './runner';
-import { privateIndex, rebaseStaged, stagePaths } from './stage';
+import { filesInTree, mergeFiles, workTreeFiles, type FileSet } from './stage';
 import type { Trailers } from './trailers';
+import { ancestorDirs, readTreeDirs, replacePaths, writeTrees, type TreeDir } from './tree-edit';
 
 /**
  * Where the commit goes. `branch`: a review branch (`airlock/<id>`), created from the base or continued if it
@@ -44,17 +49,15 @@ export interface Identity {
   readonly email: string;
 }
 
-/** Progress of a proposal, for the CLI's progress line (and for tests that need to act at an exact moment). */
+/** Progress of a change, for the CLI's progress line (and for tests that need to act at an exact moment). */
 export type ProposeEvent =
-  | { readonly kind: 'fetched'; readonly attempt: number; readonly parent: string }
-  | { readonly kind: 'pushing'; readonly attempt: number; readonly commit: string }
-  | { readonly kind: 'rejected'; readonly attempt: number; readonly reason: string; readonly retryInMs: number }
-  | { readonly kind: 'pushed'; readonly attempt: number; readonly commit: string };
+  | { readonly kind: 'fetched'; readonly branch: string; readonly attempt: number; readonly parent: string }
+  | { readonly kind: 'pushing'; readonly branch: string; readonly attempt: number; readonly commit: string }
+  | { readonly kind: 'rejected'; readonly branch: string; readonly attempt: number; readonly reason: string; readonly retryInMs: number }
+  | { readonly kind: 'pushed'; readonly branch: string; readonly attempt: number; readonly commit: string };
 
-/** Inputs of {@link proposeChange}. */
-export interface ProposeOptions {
-  /** Any directory inside the repository's work tree. */
-  readonly cwd: string;
+/** One change: the files it commits, its message and where it goes. */
+export interface Change {
   /** Repository-relative files and folders of the change (may be deleted in the work tree: that is a deletion). */
   readonly paths: readonly string[];
   /** One line, e.g. `incident(INC-1): isolate pod payments/api-7f9c`. */
@@ -66,11 +69,17 @@ export interface ProposeOptions {
    */
   readonly trailers: Trailers;
   readonly mode: ProposeMode;
+}
+
+/** What every proposal shares: the repository, the remote and how to retry. */
+interface DeliveryOptions {
+  /** Any directory inside the repository's work tree. */
+  readonly cwd: string;
   /** Default `origin`. */
   readonly remote?: string;
   /** Default `main`. */
   readonly base?: string;
-  /** Regenerates the change's files in the work tree after a rebase, before the retry commits them again. */
+  /** Regenerates the changes' files in the work tree after a rebase, before the retry commits them again. */
   readonly resynthesize?: () => Promise<void>;
   readonly retry?: RetryOptions;
   /** Author (and committer, when git has no identity configured). Default: git's configured identity. */
@@ -79,9 +88,25 @@ export interface ProposeOptions {
   readonly onEvent?: (event: ProposeEvent) => void | Promise<void>;
 }
 
+/** Inputs of {@link proposeChange}. */
+export interface ProposeOptions extends DeliveryOptions, Change {}
+
+/** Inputs of {@link proposeChanges}. */
+export interface ProposeChangesOptions extends DeliveryOptions {
+  /**
+   * The changes, or a function building them once the base is fetched, from which of `probe` exist on the base
+   * (e.g. to say `contain` or `update`). At most one change per review branch.
+   */
+  readonly changes: readonly Change[] | ((onBase: ReadonlySet<string>) => readonly Change[]);
+  /** Repository paths whose presence on the fetched base `changes` is told. */
+  readonly probe?: readonly string[];
+  /** Review branches to fetch together with the base when `changes` is a function (saves a round trip). */
+  readonly branches?: readonly string[];
+}
+
 /** What {@link proposeChange} did. */
 export interface ProposeResult {
-  /** The pushed commit; when `unchanged`, the remote head that already had this content. */
+  /** The pushed commit; when `unchanged`, the head that already had this content. */
   readonly commit: string;
   /** Branch on the remote the commit went to (`airlock/<id>`, or the base in direct mode). */
   readonly branch: string;
@@ -98,23 +123,42 @@ export interface ProposeResult {
   readonly local: LocalSync;
 }
 
+/** How one change of a batch ended: delivered (or already there), or failed on its own. */
+export type ChangeResult = { readonly ok: true; readonly result: ProposeResult } | { readonly ok: false; readonly error: GitDeliveryError };
+
 /** Commits the change's paths on top of the up-to-date remote head and pushes it. See the module comment. */
 export async function proposeChange(options: ProposeOptions): Promise<ProposeResult> {
-  const paths = normalizeChangePaths(options.paths);
+  const { paths, subject, body, trailers, mode, ...delivery } = options;
+  const [outcome] = await proposeChanges({ ...delivery, changes: [{ paths, subject, ...(body !== undefined ? { body } : {}), trailers, mode }] });
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.result;
+}
+
+/** A change checked and ready to commit, with its state across attempts. */
+interface Pending {
+  readonly index: number;
+  readonly paths: readonly string[];
+  readonly mode: ProposeMode;
+  /** Branch the commit goes to. */
+  readonly target: string;
+  readonly messageFile: string;
+  /** The head the first attempt built on; a retry rebases from it onto the new head. */
+  original?: string;
+  parent?: string;
+  attempts: number;
+}
+
+/**
+ * Commits each change on top of the up-to-date remote head of its branch and pushes them all at once. Returns
+ * one result per change, in order; a change that failed on its own (a conflicting concurrent edit, a hook
+ * refusing its branch, a race lost every time) is an error result and does not fail the others. Throws
+ * {@link GitDeliveryError} for what fails the whole batch (remote unreachable, missing base, bad names).
+ */
+export async function proposeChanges(options: ProposeChangesOptions): Promise<ChangeResult[]> {
   const remote = options.remote ?? 'origin';
   const base = options.base ?? 'main';
   checkRemoteName(remote);
   checkBranchName(base, 'base branch');
-  const target = options.mode.kind === 'branch' ? options.mode.branch : base;
-  if (options.mode.kind === 'branch') {
-    checkBranchName(target, 'branch');
-    if (target === base) {
-      throw new GitDeliveryError('propose', `review branch '${target}' is the base branch`, 'use a branch such as airlock/<id>, or direct mode with a reason');
-    }
-  }
-  const { breakGlass: _ignored, ...rest } = options.trailers;
-  const trailers: Trailers = options.mode.kind === 'direct' ? { ...rest, breakGlass: options.mode.reason } : rest;
-  const message = formatCommitMessage({ subject: options.subject, ...(options.body !== undefined ? { body: options.body } : {}), trailers });
   const policy = retryPolicy(options.retry);
   const emit = async (event: ProposeEvent): Promise<void> => {
     await options.onEvent?.(event);
@@ -123,39 +167,46 @@ export async function proposeChange(options: ProposeOptions): Promise<ProposeRes
   const git = await openWorkTree(options.cwd);
   const tmp = await mkdtemp(join(tmpdir(), 'airlock-git-'));
   try {
-    const messageFile = join(tmp, 'message');
-    await writeFile(messageFile, message, 'utf8');
     const committer = await commitEnvironment(git, options.author);
-    const index = privateIndex(git, join(tmp, 'index'));
-    const branches = target === base ? [base] : [base, target];
+    const early = typeof options.changes === 'function' ? (options.branches ?? []) : options.changes.flatMap((c) => (c.mode.kind === 'branch' ? [c.mode.branch] : []));
+    let heads = await fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]));
+    const onBase = options.probe?.length ? await pathsIn(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
+    const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
+    const pending = await Promise.all(changes.map((change, index) => prepare(change, index, base, tmp)));
+    const targets = pending.filter((p) => p.mode.kind === 'branch').map((p) => p.target);
+    const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+    if (twice) throw new GitDeliveryError('propose', `two changes of one batch go to branch '${twice}'`, 'propose them one after the other, or as one change');
+    const late = targets.filter((t) => !early.includes(t));
+    if (late.length > 0) heads = new Map([...heads, ...(await fetchHeads(git, remote, late))]);
 
-    let heads = await fetchHeads(git, remote, branches);
-    let parent = remoteParent(heads, target, base, remote);
-    const original = parent;
-    for (let attempt = 1; ; attempt++) {
-      await emit({ kind: 'fetched', attempt, parent });
-      let tree = await stagePaths(index, parent, paths);
-      if (parent !== original) tree = await rebaseStaged(index, original, parent, paths, { remote, branch: target });
-      const parentTree = (await git.run(['rev-parse', '--verify', '--end-of-options', `${parent}^{tree}`])).trim();
-      if (tree === parentTree) {
-        return { commit: parent, branch: target, remote, base, mode: options.mode.kind, pushed: false, unchanged: true, attempts: attempt - 1, local: 'untouched' };
+    const results: ChangeResult[] = new Array(pending.length);
+    const landed: Array<{ item: Pending; commit: string }> = [];
+    let todo = pending;
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      const retry = await attemptBatch(git, committer, todo, heads, { remote, base, attempt, tmp, emit });
+      for (const [item, outcome] of retry.done) {
+        if (outcome.ok && outcome.result.pushed) landed.push({ item, commit: outcome.result.commit });
+        results[item.index] = outcome;
       }
-      const commit = await commitTree(committer, tree, parent, messageFile);
-      await emit({ kind: 'pushing', attempt, commit });
-      const outcome = await pushCommit(git, remote, commit, target);
-      if (outcome.kind === 'pushed') {
-        await emit({ kind: 'pushed', attempt, commit });
-        const local = await syncLocalBranch(git, { branch: target, commit, paths, tmpDir: tmp });
-        return { commit, branch: target, remote, base, mode: options.mode.kind, pushed: true, unchanged: false, attempts: attempt, local };
+      todo = retry.moved.map(([item]) => item);
+      if (todo.length === 0) break;
+      if (attempt >= policy.attempts) {
+        for (const [item, reason] of retry.moved) results[item.index] = { ok: false, error: new PushRejectedError(remote, item.target, attempt, reason) };
+        break;
       }
-      if (attempt >= policy.attempts) throw new PushRejectedError(remote, target, attempt, outcome.reason);
       const delay = backoffDelay(policy, attempt);
-      await emit({ kind: 'rejected', attempt, reason: outcome.reason, retryInMs: delay });
+      for (const [item, reason] of retry.moved) await emit({ kind: 'rejected', branch: item.target, attempt, reason, retryInMs: delay });
       await policy.sleep(delay);
-      heads = await fetchHeads(git, remote, branches);
-      parent = remoteParent(heads, target, base, remote);
+      heads = await fetchHeads(git, remote, unique([base, ...todo.map((p) => p.target)]));
       await options.resynthesize?.();
     }
+
+    // The responder's local branches of the pushed names, fast-forwarded where that is lossless. Break-glass
+    // changes land together, in chain order, so the last one pushed to the base is its tip.
+    const tips = new Map<string, { commit: string; paths: string[] }>();
+    for (const { item, commit } of landed) tips.set(item.target, { commit, paths: [...(tips.get(item.target)?.paths ?? []), ...item.paths] });
+    const local = await syncLocalBranches(git, [...tips].map(([branch, t]) => ({ branch, commit: t.commit, paths: t.paths })), tmp);
+    return results.map((r) => (r.ok && r.result.pushed ? { ok: true, result: { ...r.result, local: local.get(r.result.branch) ?? 'untouched' } } : r));
   } catch (error) {
     if (error instanceof GitCommandError) {
       throw new GitDeliveryError(`git ${error.args[0] ?? ''}`.trim(), error.reason, 'unexpected git failure; the working tree was not changed, run the command again');
@@ -166,17 +217,156 @@ export async function proposeChange(options: ProposeOptions): Promise<ProposeRes
   }
 }
 
-/** The commit to build on: the review branch if it exists on the remote, else the base. */
-function remoteParent(heads: ReadonlyMap<string, string>, target: string, base: string, remote: string): string {
-  const parent = heads.get(target) ?? heads.get(base);
-  if (parent === undefined) {
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function isValidTarget(branch: string): boolean {
+  try {
+    checkBranchName(branch, 'branch');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function prepare(change: Change, index: number, base: string, tmp: string): Promise<Pending> {
+  const paths = normalizeChangePaths(change.paths);
+  const target = change.mode.kind === 'branch' ? change.mode.branch : base;
+  if (change.mode.kind === 'branch') {
+    checkBranchName(target, 'branch');
+    if (target === base) {
+      throw new GitDeliveryError('propose', `review branch '${target}' is the base branch`, 'use a branch such as airlock/<id>, or direct mode with a reason');
+    }
+  }
+  const { breakGlass: _ignored, ...rest } = change.trailers;
+  const trailers: Trailers = change.mode.kind === 'direct' ? { ...rest, breakGlass: change.mode.reason } : rest;
+  const message = formatCommitMessage({ subject: change.subject, ...(change.body !== undefined ? { body: change.body } : {}), trailers });
+  const messageFile = join(tmp, `message-${index}`);
+  await writeFile(messageFile, message, 'utf8');
+  return { index, paths, mode: change.mode, target, messageFile, attempts: 0 };
+}
+
+function baseHead(heads: RemoteHeads, remote: string, base: string): string {
+  const head = heads.get(base);
+  if (head === undefined) {
     throw new GitDeliveryError(
       `find ${remote}/${base}`,
       `branch '${base}' does not exist on remote '${remote}'`,
       `push the repository's first commit to ${remote}/${base}, or name the right base branch`,
     );
   }
-  return parent;
+  return head;
+}
+
+/** Which of `paths` exist in `commit`. */
+async function pathsIn(git: Git, commit: string, paths: readonly string[]): Promise<Set<string>> {
+  const out = await git.run(['ls-tree', '-z', '--full-tree', '--name-only', '--end-of-options', commit, '--', ...literalPathspecs(paths)], { quiet: true });
+  const listed = new Set(out.split('\0').filter(Boolean));
+  return new Set(paths.filter((p) => listed.has(p)));
+}
+
+/** The files of `all` at or under `paths`. */
+function within(all: FileSet, paths: readonly string[]): FileSet {
+  return new Map([...all].filter(([file]) => paths.some((p) => file === p || file.startsWith(`${p}/`))));
+}
+
+interface AttemptContext {
+  readonly remote: string;
+  readonly base: string;
+  readonly attempt: number;
+  readonly tmp: string;
+  readonly emit: (event: ProposeEvent) => Promise<void>;
+}
+
+/**
+ * One round: build each pending change on its branch's current head, write the trees, commit, push every ref
+ * at once. Returns the changes that are settled and those whose ref lost a race (with git's reason).
+ */
+async function attemptBatch(
+  git: Git,
+  committer: Git,
+  todo: readonly Pending[],
+  heads: RemoteHeads,
+  ctx: AttemptContext,
+): Promise<{ done: Array<[Pending, ChangeResult]>; moved: Array<[Pending, string]> }> {
+  const { remote, base, attempt, tmp, emit } = ctx;
+  const head = baseHead(heads, remote, base);
+  for (const item of todo) {
+    item.parent = item.mode.kind === 'direct' ? head : (heads.get(item.target) ?? head);
+    item.original ??= item.parent;
+    await emit({ kind: 'fetched', branch: item.target, attempt, parent: item.parent });
+  }
+  const byParent = new Map<string, Pending[]>();
+  for (const item of todo) byParent.set(item.parent!, [...(byParent.get(item.parent!) ?? []), item]);
+  const [mine, snapshots] = await Promise.all([
+    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`)),
+    Promise.all([...byParent].map(async ([parent, items]) => [parent, await readTreeDirs(git, parent, ancestorDirs(items.flatMap((i) => i.paths)))] as const)),
+  ]);
+  const snapshot = new Map(snapshots);
+
+  const done: Array<[Pending, ChangeResult]> = [];
+  const result = (item: Pending, commit: string, pushed: boolean): ChangeResult => ({
+    ok: true,
+    result: { commit, branch: item.target, remote, base, mode: item.mode.kind, pushed, unchanged: !pushed, attempts: pushed ? attempt : attempt - 1, local: 'untouched' },
+  });
+  /** The files to commit for `item`: the work tree's, rebased file by file when its head moved since the first attempt. */
+  const filesOf = async (item: Pending): Promise<FileSet> => {
+    const files = within(mine, item.paths);
+    if (item.parent === item.original) return files;
+    const [before, theirs] = await Promise.all([filesInTree(git, item.original!, item.paths), filesInTree(git, item.parent!, item.paths)]);
+    return mergeFiles(before, theirs, files, { remote, branch: item.target });
+  };
+
+  // Trees: review branches each on their own head; break-glass changes chained on the base head.
+  const built: Array<{ item: Pending; tree: TreeDir; parentTree: TreeDir }> = [];
+  const failed = (item: Pending, error: unknown): void => {
+    if (!(error instanceof GitDeliveryError)) throw error;
+    done.push([item, { ok: false, error }]);
+  };
+  let chain: TreeDir | undefined;
+  for (const item of todo) {
+    try {
+      const start = item.mode.kind === 'direct' ? (chain ?? snapshot.get(head)!) : snapshot.get(item.parent!)!;
+      const tree = replacePaths(start, item.paths, await filesOf(item));
+      if (item.mode.kind === 'direct') chain = tree;
+      built.push({ item, tree, parentTree: start });
+    } catch (error) {
+      failed(item, error);
+    }
+  }
+  await writeTrees(git, built.map((b) => b.tree), tmp);
+
+  // Commits: review branches at once; the break-glass chain in order, each on the previous one.
+  const commits = new Map<Pending, string>();
+  let tip = head;
+  for (const b of built.filter((x) => x.item.mode.kind === 'direct')) {
+    if (b.tree.oid() === b.parentTree.oid()) continue;
+    tip = await commitTree(committer, b.tree.oid(), tip, b.item.messageFile);
+    commits.set(b.item, tip);
+  }
+  await Promise.all(
+    built
+      .filter((x) => x.item.mode.kind === 'branch' && x.tree.oid() !== x.parentTree.oid())
+      .map(async (b) => commits.set(b.item, await commitTree(committer, b.tree.oid(), b.item.parent!, b.item.messageFile))),
+  );
+  for (const b of built) if (!commits.has(b.item)) done.push([b.item, result(b.item, b.item.mode.kind === 'direct' ? tip : b.item.parent!, false)]);
+
+  const refs: PushRef[] = [...commits].filter(([item]) => item.mode.kind === 'branch').map(([item, commit]) => ({ commit, branch: item.target }));
+  if (tip !== head) refs.push({ commit: tip, branch: base });
+  for (const [item, commit] of commits) await emit({ kind: 'pushing', branch: item.target, attempt, commit });
+  const outcomes = await pushRefs(git, remote, refs);
+
+  const moved: Array<[Pending, string]> = [];
+  for (const [item, commit] of commits) {
+    const outcome = outcomes.get(item.target)!;
+    if (outcome.kind === 'pushed') {
+      await emit({ kind: 'pushed', branch: item.target, attempt, commit });
+      done.push([item, result(item, commit, true)]);
+    } else if (outcome.kind === 'moved') moved.push([item, outcome.reason]);
+    else done.push([item, { ok: false, error: outcome.error }]);
+  }
+  return { done, moved };
 }
 
 /** Git bound to the author identity, with the author as committer too when git has no committer configured. */

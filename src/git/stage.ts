@@ -1,35 +1,37 @@
 /**
- * Building the tree of a change without touching the responder's index or work tree.
+ * The files of a change, as git would commit them, without touching the responder's index or work tree.
  *
- * A private index (`GIT_INDEX_FILE` in a temporary folder) starts as the parent commit's tree; then only the
- * change's paths are staged into it from the work tree (additions, modifications and deletions alike). Whatever
- * else the responder has modified, staged or left untracked is never read, so it can never be committed.
+ * The work tree's state of the change's paths is hashed through a scratch index that starts empty
+ * (`GIT_INDEX_FILE` in a temporary folder): `git add` applies .gitignore, filters, the executable bit and
+ * symlinks exactly as a commit would, and only the named paths are read, so whatever else the responder has
+ * modified, staged or left untracked can never be committed. The new tree is then spliced together from the
+ * parent's (see tree-edit.ts).
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentEditError, GitDeliveryError } from './errors';
 import { literalPathspecs } from './names';
 import { GitCommandError, type Git } from './runner';
+import type { TreeFile } from './tree-edit';
 
-/** A private index file and the repository it belongs to. */
-export interface PrivateIndex {
-  /** Git bound to the private index. */
-  readonly git: Git;
-}
-
-/** Opens a private index at `indexFile` (which need not exist yet). */
-export function privateIndex(git: Git, indexFile: string): PrivateIndex {
-  return { git: git.withEnv({ GIT_INDEX_FILE: indexFile }) };
-}
+/** Repository path → mode and object id. */
+export type FileSet = ReadonlyMap<string, TreeFile>;
 
 /**
- * Resets the private index to `parent`'s tree, stages the work tree's state of `paths` into it and returns the
- * resulting tree. A path that exists neither in the work tree nor in `parent` is skipped (nothing to say about it).
+ * Hashes the work tree's files at and under `paths` into the object store and returns them. A path missing
+ * from the work tree contributes nothing (committing the change deletes it). `indexFile` is a scratch index
+ * path that must not exist yet.
  */
-export async function stagePaths(index: PrivateIndex, parent: string, paths: readonly string[]): Promise<string> {
-  await index.git.run(['read-tree', '--end-of-options', parent], { quiet: true });
-  await stageWorkTree(index.git, paths);
-  return (await index.git.run(['write-tree'])).trim();
+export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string): Promise<FileSet> {
+  const present = paths.filter((p) => existsInWorkTree(join(git.dir, p)));
+  if (present.length === 0) return new Map();
+  const scratch = git.withEnv({ GIT_INDEX_FILE: indexFile });
+  try {
+    await scratch.run(['add', '--all', '--verbose', '--', ...literalPathspecs(present)], { quiet: true });
+  } catch (error) {
+    throw stagingError(paths, error);
+  }
+  return parseFiles(await scratch.run(['ls-files', '-s', '-z', '--full-name'], { quiet: true }), 'index');
 }
 
 /**
@@ -44,15 +46,17 @@ export async function stageWorkTree(git: Git, paths: readonly string[]): Promise
     if (present.length > 0) await git.run(['add', '--all', '--verbose', '--', ...literalPathspecs(present)], { quiet: true });
     if (absent.length > 0) await git.run(['rm', '-r', '--cached', '--ignore-unmatch', '--', ...literalPathspecs(absent)], { quiet: true });
   } catch (error) {
-    const reason = error instanceof GitCommandError ? error.reason : String(error);
-    throw new GitDeliveryError(
-      `stage ${paths.join(', ')}`,
-      reason,
-      /ignored/i.test(reason)
-        ? 'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed'
-        : 'check that the files are readable',
-    );
+    throw stagingError(paths, error);
   }
+}
+
+function stagingError(paths: readonly string[], error: unknown): GitDeliveryError {
+  const reason = error instanceof GitCommandError ? error.reason : String(error);
+  return new GitDeliveryError(
+    `stage ${paths.join(', ')}`,
+    reason,
+    /ignored/i.test(reason) ? 'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed' : 'check that the files are readable',
+  );
 }
 
 function existsInWorkTree(file: string): boolean {
@@ -64,63 +68,43 @@ function existsInWorkTree(file: string): boolean {
   }
 }
 
-/** Mode and object id of each file under `paths` in a tree-ish, keyed by path. */
-async function filesInTree(git: Git, treeish: string, paths: readonly string[]): Promise<Map<string, string>> {
-  const out = await git.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish, '--', ...literalPathspecs(paths)]);
-  const files = new Map<string, string>();
+/** Parses `ls-tree -z` (`mode type oid\tpath`) or `ls-files -s -z` (`mode oid stage\tpath`) records. */
+function parseFiles(out: string, format: 'tree' | 'index'): Map<string, TreeFile> {
+  const files = new Map<string, TreeFile>();
   for (const record of out.split('\0')) {
     const tab = record.indexOf('\t');
     if (tab < 0) continue;
-    const [mode, , oid] = record.slice(0, tab).split(' ');
-    files.set(record.slice(tab + 1), `${mode} ${oid}`);
+    const fields = record.slice(0, tab).split(' ');
+    files.set(record.slice(tab + 1), { mode: fields[0]!, oid: (format === 'tree' ? fields[2] : fields[1])! });
   }
   return files;
 }
 
-/** Mode and object id of each staged file under `paths` in the private index. */
-async function filesInIndex(git: Git, paths: readonly string[]): Promise<Map<string, string>> {
-  const out = await git.run(['ls-files', '-s', '-z', '--', ...literalPathspecs(paths)]);
-  const files = new Map<string, string>();
-  for (const record of out.split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode, oid] = record.slice(0, tab).split(' ');
-    files.set(record.slice(tab + 1), `${mode} ${oid}`);
-  }
-  return files;
+/** Mode and object id of each file at or under `paths` in a commit. */
+export async function filesInTree(git: Git, treeish: string, paths: readonly string[]): Promise<FileSet> {
+  return parseFiles(await git.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish, '--', ...literalPathspecs(paths)]), 'tree');
 }
 
 /**
- * The rebase step of a retry, file by file. Our change was built on `ours` (the old remote head); the remote is
- * now at `theirs`, and the private index holds `theirs` plus our paths from the work tree. For each file of the
- * change: if only we changed it, ours stays; if only they changed it, theirs is put back (the work tree may simply
- * be behind); if both changed it differently, {@link ConcurrentEditError}, as a rebase would stop there too.
- * Returns the resulting tree.
+ * The rebase step of a retry, file by file. Our change was built on `before` (the old remote head); the remote
+ * has moved to `theirs`, and `mine` is the work tree's state. For each file of the change: if only we changed
+ * it, ours stays; if only they changed it, theirs is kept (the work tree may simply be behind); if both changed
+ * it differently, {@link ConcurrentEditError}, as a rebase would stop there too. Returns the files to commit.
  */
-export async function rebaseStaged(
-  index: PrivateIndex,
-  base: string,
-  theirs: string,
-  paths: readonly string[],
-  where: { remote: string; branch: string },
-): Promise<string> {
-  const { git } = index;
-  const [o, t, w] = await Promise.all([filesInTree(git, base, paths), filesInTree(git, theirs, paths), filesInIndex(git, paths)]);
+export function mergeFiles(before: FileSet, theirs: FileSet, mine: FileSet, where: { remote: string; branch: string }): FileSet {
+  const same = (a: TreeFile | undefined, b: TreeFile | undefined): boolean => a?.oid === b?.oid && a?.mode === b?.mode;
+  const merged = new Map(mine);
   const conflicts: string[] = [];
-  const restore: string[] = [];
-  const remove: string[] = [];
-  for (const file of new Set([...o.keys(), ...t.keys(), ...w.keys()])) {
-    const [before, remote, mine] = [o.get(file), t.get(file), w.get(file)];
-    if (remote === before || remote === mine) continue;
-    if (mine === before) {
-      if (remote === undefined) remove.push(file);
-      else restore.push(`${remote.split(' ')[0]},${remote.split(' ')[1]},${file}`);
+  for (const file of new Set([...before.keys(), ...theirs.keys(), ...mine.keys()])) {
+    const [o, t, w] = [before.get(file), theirs.get(file), mine.get(file)];
+    if (same(t, o) || same(t, w)) continue;
+    if (same(w, o)) {
+      if (t === undefined) merged.delete(file);
+      else merged.set(file, t);
       continue;
     }
     conflicts.push(file);
   }
   if (conflicts.length > 0) throw new ConcurrentEditError(where.remote, where.branch, conflicts.sort());
-  if (restore.length > 0) await git.run(['update-index', '--add', ...restore.flatMap((r) => ['--cacheinfo', r])], { quiet: true });
-  if (remove.length > 0) await git.run(['update-index', '--force-remove', '--', ...remove], { quiet: true });
-  return (await git.run(['write-tree'])).trim();
+  return merged;
 }

@@ -11,7 +11,7 @@ import { formatPlanMarkdown } from '../analysis/plan-markdown';
 import { notifyControllers, type NotifyOptions, type NotifyResult } from '../gitops/notify';
 import { openOrUpdateChangeRequest, type ChangeRequest, type ForgeCallOptions } from '../git/forge';
 import { openWorkTree } from '../git/runner';
-import { proposeChange, type ProposeEvent, type ProposeResult } from '../git/repository';
+import { proposeChanges, type Change, type ProposeEvent, type ProposeResult } from '../git/repository';
 import type { AirlockAction } from '../git/trailers';
 import { describeAction } from '../incident/describe-action';
 import type { Incident } from '../incident/types';
@@ -81,52 +81,89 @@ function objectsSummary(root: string, settings: Settings, incident: Incident, ac
   ].join('\n');
 }
 
-/** Which of `files` (project-relative) exist on the fetched remote base branch. */
-async function existingOnBase(root: string, remote: string, base: string, files: readonly string[]): Promise<Set<string>> {
-  const git = await openWorkTree(root);
-  await git.attempt(['fetch', '--quiet', remote, base]);
-  const found = new Set<string>();
-  for (const file of files) {
-    const relative = path.relative(git.dir, path.join(root, file)).split(path.sep).join('/');
-    if ((await git.attempt(['cat-file', '-e', `${remote}/${base}:${relative}`], { quiet: true })).exitCode === 0) found.add(file);
-  }
-  return found;
+/** One incident of {@link proposeIncidents}. */
+export interface IncidentToPropose {
+  /** Incident id (case-insensitive). */
+  readonly id: string;
+  /** Break-glass: commit straight to the base branch, with this reason recorded as `Airlock-Break-Glass`. */
+  readonly direct?: { readonly reason: string };
+  /** A cluster snapshot: when given, the pull request body is the full plan. */
+  readonly inventory?: Inventory;
+  /** Why the incident is lifted (lift commits). */
+  readonly liftReason?: string;
 }
+
+/** Options of {@link proposeIncidents}: what the batch shares. */
+export interface ProposeIncidentsOptions extends Omit<ProposeIncidentOptions, 'id' | 'direct' | 'inventory' | 'liftReason'> {
+  readonly incidents: readonly IncidentToPropose[];
+}
+
+/** How one incident of a batch ended. */
+export type IncidentProposal = { readonly ok: true; readonly id: string; readonly proposed: ProposedIncident } | { readonly ok: false; readonly id: string; readonly error: AirlockError };
 
 /** Synthesizes, commits and pushes one incident; opens or updates its pull request when a forge is configured. */
 export async function proposeIncident(options: ProposeIncidentOptions): Promise<ProposedIncident> {
+  const { id, direct, inventory, liftReason, ...shared } = options;
+  const [outcome] = await proposeIncidents({ ...shared, incidents: [{ id, ...(direct ? { direct } : {}), ...(inventory ? { inventory } : {}), ...(liftReason ? { liftReason } : {}) }] });
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.proposed;
+}
+
+/**
+ * Proposes several incidents at once — what the alert intake does with every alert that queued up meanwhile:
+ * one synthesis, one fetch, one commit per incident (each on `airlock/<id>`, or break-glass onto the base) and
+ * one push carrying them all; then each pull request is opened or updated. Results come per incident, in order:
+ * an incident that fails (unknown id, a concurrent edit of its files, its pull request not reachable) does not
+ * fail the others. Throws only for what fails them all (an invalid project, the remote unreachable).
+ */
+export async function proposeIncidents(options: ProposeIncidentsOptions): Promise<IncidentProposal[]> {
   const { root } = options;
   const { project } = synthProject(root);
-  const incident = project.incidents.find((i) => i.slug === options.id.toLowerCase());
-  if (!incident) throw new UsageError(`no incident "${options.id}" in incidents/; accepted: ${project.incidents.map((i) => i.id).join(', ') || '(none)'}`);
   const remote = options.remote ?? project.settings.git.remote;
   const base = options.base ?? project.settings.git.base;
   const targets = synthTargets(project.settings);
   const platforms = targets.map((t) => `${DIST_DIR}/${folderPath(t, PLATFORM_DIR)}`);
-  const onBase = await existingOnBase(root, remote, base, [incident.file, ...platforms.map((p) => `${p}/kustomization.yaml`)]);
-  const action: AirlockAction = incident.status === 'lifted' ? 'lift' : onBase.has(incident.file) ? 'update' : 'contain';
-  // The platform folder goes in only where the base lacks it (the first incident): otherwise a stale checkout
-  // could revert a newer platform that landed meanwhile. Platform changes are the settings' own commits.
-  const missingPlatforms = platforms.filter((p) => !onBase.has(`${p}/kustomization.yaml`));
+  const results: Array<IncidentProposal | undefined> = new Array(options.incidents.length);
+  const found: Array<{ at: number; item: IncidentToPropose; incident: Incident }> = [];
+  options.incidents.forEach((item, at) => {
+    const incident = project.incidents.find((i) => i.slug === item.id.toLowerCase());
+    if (incident) found.push({ at, item, incident });
+    else results[at] = { ok: false, id: item.id, error: new UsageError(`no incident "${item.id}" in incidents/; accepted: ${project.incidents.map((i) => i.id).join(', ') || '(none)'}`) };
+  });
+  if (found.length === 0) return results as IncidentProposal[];
 
-  const subject = commitSubject(incident, action);
-  const plan = options.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], options.inventory)) : objectsSummary(root, project.settings, incident, action);
-  const body = [
-    `**${incident.title}** — severity ${incident.severity}, owner ${incident.owner}${incident.ticket ? `, ticket ${incident.ticket}` : ''}.`,
-    ...(options.liftReason ? ['', `Lifted because: ${options.liftReason}`] : []),
-    '',
-    plan,
-  ].join('\n');
-
-  const paths = [incident.file, ...targets.map((t) => `${DIST_DIR}/${folderPath(t, incident.slug)}`), ...missingPlatforms];
-  const git = await proposeChange({
+  const prepared: Array<{ action: AirlockAction; subject: string; body: string; paths: string[] }> = [];
+  const changes = (onBase: ReadonlySet<string>): Change[] => {
+    // The platform folder goes in only where the base lacks it (the first incident): otherwise a stale checkout
+    // could revert a newer platform that landed meanwhile. Platform changes are the settings' own commits.
+    const missingPlatforms = platforms.filter((p) => !onBase.has(`${p}/kustomization.yaml`));
+    return found.map(({ item, incident }) => {
+      const action: AirlockAction = incident.status === 'lifted' ? 'lift' : onBase.has(incident.file) ? 'update' : 'contain';
+      const subject = commitSubject(incident, action);
+      const plan = item.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], item.inventory)) : objectsSummary(root, project.settings, incident, action);
+      const body = [
+        `**${incident.title}** — severity ${incident.severity}, owner ${incident.owner}${incident.ticket ? `, ticket ${incident.ticket}` : ''}.`,
+        ...(item.liftReason ? ['', `Lifted because: ${item.liftReason}`] : []),
+        '',
+        plan,
+      ].join('\n');
+      // Every cluster's folder of the incident (a cluster it no longer targets loses it).
+      const paths = [incident.file, ...targets.map((t) => `${DIST_DIR}/${folderPath(t, incident.slug)}`), ...missingPlatforms];
+      prepared.push({ action, subject, body, paths });
+      return {
+        paths,
+        subject,
+        body,
+        trailers: { incident: incident.id, action, severity: incident.severity, ...(incident.alerts?.length ? { alerts: incident.alerts } : {}) },
+        mode: item.direct ? { kind: 'direct', reason: item.direct.reason } : { kind: 'branch', branch: `airlock/${incident.slug}` },
+      };
+    });
+  };
+  const delivered = await proposeChanges({
     cwd: root,
-    // Every cluster's folder of the incident (a cluster it no longer targets loses it).
-    paths,
-    subject,
-    body,
-    trailers: { incident: incident.id, action, severity: incident.severity, ...(incident.alerts?.length ? { alerts: incident.alerts } : {}) },
-    mode: options.direct ? { kind: 'direct', reason: options.direct.reason } : { kind: 'branch', branch: `airlock/${incident.slug}` },
+    changes,
+    probe: [...found.map((f) => f.incident.file), ...platforms.map((p) => `${p}/kustomization.yaml`)],
+    branches: found.filter((f) => !f.item.direct).map((f) => `airlock/${f.incident.slug}`),
     remote,
     base,
     resynthesize: async () => {
@@ -138,22 +175,43 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 
-  const forge = project.settings.git.forge;
+  await Promise.all(
+    found.map(async ({ at, item, incident }, k) => {
+      const outcome = delivered[k]!;
+      if (!outcome.ok) {
+        results[at] = { ok: false, id: item.id, error: outcome.error };
+        return;
+      }
+      try {
+        results[at] = { ok: true, id: item.id, proposed: await afterPush(options, project.settings, { incident, item, ...prepared[k]!, git: outcome.result, base, remote }) };
+      } catch (e) {
+        if (!(e instanceof AirlockError)) throw e;
+        results[at] = { ok: false, id: item.id, error: e };
+      }
+    }),
+  );
+  return results as IncidentProposal[];
+}
+
+/** After the push: open or update the pull request, or tell the GitOps controllers about a break-glass commit. */
+async function afterPush(
+  options: ProposeIncidentsOptions,
+  settings: Settings,
+  p: { incident: Incident; item: IncidentToPropose; action: AirlockAction; subject: string; body: string; paths: string[]; git: ProposeResult; base: string; remote: string },
+): Promise<ProposedIncident> {
+  const { incident, item, action, subject, body, paths, git, base, remote } = p;
+  const forge = settings.git.forge;
   let changeRequest: ChangeRequest | undefined;
   // Upsert even when nothing new was pushed: a previous run may have pushed and then failed to reach the forge.
-  if (forge && !options.direct) {
-    changeRequest = await openOrUpdateChangeRequest(
-      forge,
-      { branch: git.branch, base, title: subject, body, labels: [...project.settings.git.labels, `severity:${incident.severity}`] },
-      options.forge,
-    );
+  if (forge && !item.direct) {
+    changeRequest = await openOrUpdateChangeRequest(forge, { branch: git.branch, base, title: subject, body, labels: [...settings.git.labels, `severity:${incident.severity}`] }, options.forge);
   }
   // A break-glass change reconciles now rather than at the next poll; a controller that does not answer only
   // costs the wait, so its failure is reported, never fatal.
   let notified: NotifyResult[] | undefined;
-  const gitops = project.settings.gitops;
-  if (options.direct && gitops && git.pushed) {
-    const repoUrl = (await (await openWorkTree(root)).run(['remote', 'get-url', remote])).trim();
+  const gitops = settings.gitops;
+  if (item.direct && gitops && git.pushed) {
+    const repoUrl = (await (await openWorkTree(options.root)).run(['remote', 'get-url', remote])).trim();
     try {
       notified = await notifyControllers(gitops, { repoUrl, branch: base, commit: git.commit, paths, message: subject }, options.notify ?? {});
     } catch (e) {
