@@ -30,6 +30,12 @@ export class IntakeMetrics {
   readonly refused = new Counter('airlock_intake_requests_refused_total', 'Requests refused before any alert was read, by HTTP status code.', ['code'], [['400'], ['401'], ['404'], ['405'], ['408'], ['413'], ['429'], ['500'], ['503']]);
   /** Incident proposals, by result. */
   readonly proposals = new Counter('airlock_intake_proposals_total', 'Incident proposals (create or update, commit and push), by result.', ['result'], [['pushed'], ['unchanged'], ['failed']]);
+  /** Failed proposals proposed again while running (after a backoff). */
+  readonly retries = new Counter('airlock_intake_proposal_retries_total', 'Failed incident proposals retried while running, after a backoff.');
+  /** Failed proposals given up on after the last retry (their alerts stay journalled for the next start). */
+  readonly retriesExhausted = new Counter('airlock_intake_proposal_retries_exhausted_total', 'Failed incident proposals no longer retried while running; their alerts stay journalled for the next start.');
+  /** Failed proposals waiting for their retry. */
+  readonly retryWaiting = new Gauge('airlock_intake_proposal_retries_waiting', 'Failed incident proposals waiting for their retry.');
   /** Time from the first alert of a proposal being accepted to its push. */
   readonly alertToPush = new Histogram('airlock_intake_alert_to_push_seconds', 'Time from accepting an alert to pushing the commit that records it.', [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120]);
   /** Proposals waiting or running. */
@@ -38,6 +44,6 @@ export class IntakeMetrics {
 
   /** The exposition text for a scrape. */
   render(): string {
-    return `${[this.received, this.matched, this.unmatched, this.resolved, this.deduplicated, this.rejected, this.proposed, this.failed, this.refused, this.proposals, this.alertToPush, this.queueDepth, this.ready].map((m) => m.render()).join('\n')}\n`;
+    return `${[this.received, this.matched, this.unmatched, this.resolved, this.deduplicated, this.rejected, this.proposed, this.failed, this.refused, this.proposals, this.retries, this.retriesExhausted, this.retryWaiting, this.alertToPush, this.queueDepth, this.ready].map((m) => m.render()).join('\n')}\n`;
   }
 }

@@ -16,21 +16,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AirlockError, UsageError, ValidationError, formatProblems, type Problem } from '../errors';
+import { formatProblems, type Problem } from '../errors';
 import type { ForgeCallOptions } from '../git/forge';
-import { GitDeliveryError } from '../git/errors';
+import { backoffDelay, retryPolicy, type RetryOptions, type RetryPolicy } from '../git/backoff';
 import type { AirlockAction } from '../git/trailers';
 import type { NewIncident } from '../incident/generate-incident';
 import type { Playbook } from '../incident/playbook';
 import type { Incident } from '../incident/types';
-import { validateIncident } from '../incident/validate-incident';
-import { createIncident } from '../project/create-incident';
 import { INCIDENTS_DIR } from '../project/load-project';
-import { loadDefaultExport } from '../project/load-module';
 import type { Guardrails } from '../settings/settings';
-import { proposeIncident } from '../workflow/propose-incident';
 import { reviveAlert, type Alert, type AlertReceiver } from './alert';
-import { appendAlerts } from './append-alerts';
 import { ALERT_INCIDENT_ID, alertIncidentStem, buildIncidentSpec, precheckIncident } from './incident-spec';
 import type { Journal } from './journal';
 import { matchAlert } from './match';
@@ -38,6 +33,8 @@ import type { IntakeMetrics } from './metrics';
 import type { AlertRules } from './rules';
 import { resolveTarget, targetLocus, type AlertTarget } from './target';
 import { CoalescingQueue } from './work-queue';
+import { writeAndPropose, type WriterConfig, type WriterJob, type WriterResult } from './writer';
+import { WriterThread } from './writer-thread';
 
 /** Default bound of the proposal queue (incidents waiting or running). */
 export const DEFAULT_QUEUE_LIMIT = 1000;
@@ -127,6 +124,17 @@ export interface IntakeProcessorOptions {
    * looks like (tests of the journal). @default true
    */
   readonly propose?: boolean;
+  /**
+   * Where the git writer runs: `thread`, a worker thread, so synthesis never delays an HTTP answer (what
+   * `airlock serve` uses); `inline`, this thread. A forge `fetch` (tests) forces `inline`. @default 'inline'
+   */
+  readonly writer?: 'thread' | 'inline';
+  /**
+   * Retrying proposals that failed in a way that may pass (delivery failed, or the incident file exists but
+   * could not be proposed): attempts in all, the first included, and the backoff between them.
+   * @default 8 attempts, 1 s doubling up to 60 s, jittered
+   */
+  readonly retry?: RetryOptions;
 }
 
 /** An open (or lifted) alert incident, as the dedup index knows it. */
@@ -155,6 +163,8 @@ interface Job {
   readonly tracked: Tracked;
   readonly alerts: readonly AlertRef[];
   readonly breakGlass?: string;
+  /** Retries made so far after failures that may pass. */
+  readonly retries?: number;
 }
 
 /** Where an incident's first network action points (for matching index entries to targets). */
@@ -173,15 +183,35 @@ export class IntakeProcessor {
   private readonly takenIds = new Set<string>();
   private readonly queue: CoalescingQueue<Job, ProposalOutcome>;
   private readonly now: () => number;
+  private readonly writerConfig: WriterConfig;
+  private readonly thread: WriterThread | undefined;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   constructor(private readonly options: IntakeProcessorOptions) {
     this.now = options.now ?? Date.now;
     this.queue = new CoalescingQueue<Job, ProposalOutcome>(
-      (id, job) => this.run(id, job),
-      (a, b) => ({ tracked: a.tracked, alerts: [...a.alerts, ...b.alerts], ...((a.breakGlass ?? b.breakGlass) ? { breakGlass: (a.breakGlass ?? b.breakGlass)! } : {}) }),
+      (batch) => this.runBatch(batch),
+      (a, b) => ({
+        tracked: a.tracked,
+        alerts: [...a.alerts, ...b.alerts],
+        ...((a.breakGlass ?? b.breakGlass) ? { breakGlass: (a.breakGlass ?? b.breakGlass)! } : {}),
+        ...((a.retries ?? b.retries) !== undefined ? { retries: Math.max(a.retries ?? 0, b.retries ?? 0) } : {}),
+      }),
       options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
       (depth) => options.metrics.queueDepth.set(depth),
     );
+    this.writerConfig = {
+      root: options.root,
+      guardrails: options.guardrails,
+      maxAlertsPerIncident: options.rules.maxAlertsPerIncident,
+      ...(options.remote ? { remote: options.remote } : {}),
+      ...(options.base ? { base: options.base } : {}),
+      ...(options.forge ? { forge: options.forge } : {}),
+    };
+    this.thread = options.writer === 'thread' && !options.forge?.fetch ? new WriterThread(this.writerConfig) : undefined;
+    this.retryPolicy = retryPolicy({ attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000, ...options.retry });
     for (const incident of options.incidents) {
       this.takenIds.add(incident.slug);
       const m = ALERT_INCIDENT_ID.exec(incident.id);
@@ -196,9 +226,19 @@ export class IntakeProcessor {
     return this.queue.depth;
   }
 
-  /** Resolves when no proposal is waiting or running (shutdown, tests). */
+  /** Resolves when no proposal is waiting or running (shutdown, tests). Retries waiting on a timer do not count. */
   idle(): Promise<void> {
     return this.queue.idle();
+  }
+
+  /** Stops retrying, lets the queue finish, and stops the writer thread. Failed alerts stay journalled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.options.metrics.retryWaiting.set(0);
+    await this.queue.idle();
+    await this.thread?.close();
   }
 
   /**
@@ -339,70 +379,85 @@ export class IntakeProcessor {
     return done;
   }
 
-  /** One proposal: write or edit the incident file, then synthesize, commit and push it. Never throws. */
-  private async run(id: string, job: Job): Promise<ProposalOutcome> {
-    const { root, metrics, guardrails, journal } = this.options;
-    const alertIds = [...new Set(job.alerts.map((a) => a.id))];
-    const relative = `${INCIDENTS_DIR}/${id}.ts`;
-    const absolute = path.join(root, relative);
-    const journalFiles = job.alerts.map((a) => a.journalFile).filter((f): f is string => f !== undefined);
-    const startedAt = Math.min(...job.alerts.map((a) => a.acceptedAt));
+  /**
+   * One batch: every incident whose alerts queued up while the previous batch ran, written and proposed
+   * together by the writer (in its thread under `airlock serve`). Never throws: each job gets its outcome.
+   */
+  private async runBatch(batch: ReadonlyArray<readonly [string, Job]>): Promise<Map<string, ProposalOutcome>> {
+    const jobs: WriterJob[] = batch.map(([id, job]) => ({
+      id,
+      ...(job.tracked.spec ? { spec: job.tracked.spec } : {}),
+      alerts: [...new Set(job.alerts.map((a) => a.id))],
+      ...(job.breakGlass ? { breakGlass: job.breakGlass } : {}),
+    }));
+    let results: readonly WriterResult[];
     try {
-      if (!fs.existsSync(absolute)) {
-        if (!job.tracked.spec) throw new UsageError(`${relative} no longer exists; the next alert on this target opens a new incident`);
-        createIncident(root, { ...job.tracked.spec, alerts: alertIds.slice(0, this.options.rules.maxAlertsPerIncident) });
-        delete job.tracked.spec;
-      } else {
-        const loaded = loadDefaultExport(absolute, relative, { fresh: true });
-        if (!loaded.ok) throw new ValidationError([loaded.problem]);
-        const checked = validateIncident(loaded.value, { file: relative, guardrails });
-        if (!checked.incident) throw new ValidationError(checked.problems);
-        if (checked.incident.status === 'lifted') {
-          job.tracked.lifted = true;
-          throw new UsageError(`${relative} was lifted; the next alert on this target opens a new incident`);
-        }
-        appendAlerts(root, checked.incident, alertIds, guardrails);
-      }
-      const proposed = await proposeIncident({
-        root,
-        id,
-        ...(job.breakGlass ? { direct: { reason: job.breakGlass } } : {}),
-        ...(this.options.remote ? { remote: this.options.remote } : {}),
-        ...(this.options.base ? { base: this.options.base } : {}),
-        ...(this.options.forge ? { forge: this.options.forge } : {}),
-      });
-      const outcome: ProposalOutcome = {
-        ok: true,
-        incident: id,
-        alerts: alertIds,
-        action: proposed.action,
-        mode: proposed.git.mode,
-        branch: proposed.git.branch,
-        commit: proposed.git.commit,
-        pushed: proposed.git.pushed,
-        unchanged: proposed.git.unchanged,
-      };
+      results = this.thread ? await this.thread.run(jobs) : await writeAndPropose(this.writerConfig, jobs);
+    } catch (e) {
+      // The writer thread died mid-batch: whatever it did is unknown, so every job failed in a way that may pass.
+      const error = `internal error: ${(e as Error)?.message ?? String(e)}`;
+      results = jobs.map((j) => ({ ok: false as const, id: j.id, errorKind: 'internal' as const, error, written: fs.existsSync(path.join(this.options.root, INCIDENTS_DIR, `${j.id}.ts`)), lifted: false }));
+    }
+    const outcomes = new Map<string, ProposalOutcome>();
+    batch.forEach(([id, job], k) => outcomes.set(id, this.settle(job, jobs[k]!.alerts, results[k]!)));
+    return outcomes;
+  }
+
+  /** Records one job's result: metrics, journal, dedup index, logs; schedules a retry when the failure may pass. */
+  private settle(job: Job, alertIds: readonly string[], result: WriterResult): ProposalOutcome {
+    const { metrics, journal } = this.options;
+    const journalFiles = job.alerts.map((a) => a.journalFile).filter((f): f is string => f !== undefined);
+    if (result.ok) {
+      delete job.tracked.spec;
+      const outcome: ProposalOutcome = { ok: true, incident: result.id, alerts: alertIds, action: result.action, mode: result.mode, branch: result.branch, commit: result.commit, pushed: result.pushed, unchanged: result.unchanged };
       for (const a of job.alerts) metrics.proposed.inc([a.source]);
-      metrics.proposals.inc([proposed.git.pushed ? 'pushed' : 'unchanged']);
-      const ms = this.now() - startedAt;
-      if (proposed.git.pushed) metrics.alertToPush.observe(Math.max(0, ms) / 1000);
+      metrics.proposals.inc([result.pushed ? 'pushed' : 'unchanged']);
+      const ms = this.now() - Math.min(...job.alerts.map((a) => a.acceptedAt));
+      if (result.pushed) metrics.alertToPush.observe(Math.max(0, ms) / 1000);
       journal?.remove(journalFiles);
       this.options.onEvent?.({ kind: 'proposed', ms, ...outcome });
       return outcome;
-    } catch (e) {
-      const errorKind = e instanceof GitDeliveryError ? 'git' : e instanceof AirlockError ? 'invalid' : 'internal';
-      // Keep the alerts journalled for the next start when the failure may pass: delivery failed, or the file
-      // recording them exists but could not be proposed (another incident of the project is broken, say).
-      // An incident refused before its file was written is refused for good.
-      const written = fs.existsSync(absolute);
-      if (errorKind !== 'git' && !written) journal?.remove(journalFiles);
-      if (!written) this.untrack(job.tracked);
-      for (const a of job.alerts) metrics.failed.inc([a.source]);
-      metrics.proposals.inc(['failed']);
-      const error = errorKind === 'internal' ? `internal error: ${(e as Error)?.stack ?? String(e)}` : (e as Error).message;
-      const outcome: ProposalOutcome = { ok: false, incident: id, alerts: alertIds, errorKind, error };
-      this.options.onEvent?.({ kind: 'failed', ...outcome });
-      return outcome;
     }
+    if (result.written) delete job.tracked.spec;
+    if (result.lifted) job.tracked.lifted = true;
+    // Keep the alerts journalled when the failure may pass: delivery failed, or the file recording them exists
+    // but could not be proposed (another incident of the project is broken, say). Those are retried while
+    // running, with backoff, and at the next start. An incident refused before its file was written is refused
+    // for good.
+    const mayPass = result.errorKind === 'git' || (result.written && !result.lifted);
+    if (!mayPass) journal?.remove(journalFiles);
+    if (!result.written) this.untrack(job.tracked);
+    for (const a of job.alerts) metrics.failed.inc([a.source]);
+    metrics.proposals.inc(['failed']);
+    const outcome: ProposalOutcome = { ok: false, incident: result.id, alerts: alertIds, errorKind: result.errorKind, error: result.error };
+    this.options.onEvent?.({ kind: 'failed', ...outcome });
+    if (mayPass && (result.written || job.tracked.spec)) this.scheduleRetry(result.id, job);
+    return outcome;
+  }
+
+  /**
+   * Proposes a failed job again after a bounded, jittered backoff, without holding up the queue: the job waits
+   * on a timer, then joins the next batch like any other (merging with newer alerts for the same incident).
+   * After the last attempt its alerts stay journalled for the next start.
+   */
+  private scheduleRetry(id: string, job: Job): void {
+    const retries = (job.retries ?? 0) + 1;
+    if (retries > this.retryPolicy.attempts - 1 || this.closed) {
+      this.options.metrics.retriesExhausted.inc();
+      return;
+    }
+    const delay = backoffDelay(this.retryPolicy, retries);
+    this.options.metrics.retryWaiting.set(this.retryTimers.size + 1);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.options.metrics.retryWaiting.set(this.retryTimers.size);
+      if (this.closed) return;
+      this.options.metrics.retries.inc();
+      // A retry is not a new alert: it may exceed the queue bound rather than be dropped.
+      const retry: Job = { ...job, retries };
+      job.tracked.last = this.queue.push(id, retry, { force: true });
+    }, delay);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 }

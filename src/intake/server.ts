@@ -261,7 +261,7 @@ export function startIntakeServer(options: IntakeServerOptions): Promise<IntakeS
           if (!closing) {
             closing = true;
             metrics.ready.set(0);
-            await processor.idle();
+            await processor.close();
             await new Promise<void>((done, fail) => {
               server.close((e) => (e ? fail(e) : done()));
               server.closeIdleConnections();

@@ -5,6 +5,7 @@
  * in-process.
  */
 import * as path from 'node:path';
+import type { RetryOptions } from '../git/backoff';
 import type { ForgeCallOptions } from '../git/forge';
 import { loadPlaybooks } from '../project/create-incident';
 import { loadProject } from '../project/load-project';
@@ -50,6 +51,10 @@ export interface StartIntakeOptions {
   readonly onRequest?: (entry: RequestLog) => void;
   /** See IntakeProcessorOptions.propose (tests of the journal). @default true */
   readonly propose?: boolean;
+  /** Where the git writer runs (see IntakeProcessorOptions.writer). @default 'thread' */
+  readonly writer?: 'thread' | 'inline';
+  /** Retries of failed proposals while running (see IntakeProcessorOptions.retry). */
+  readonly retry?: RetryOptions;
 }
 
 /** A running intake. */
@@ -95,6 +100,8 @@ export async function startIntake(options: StartIntakeOptions): Promise<RunningI
     ...(options.now ? { now: options.now } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.propose === false ? { propose: false } : {}),
+    writer: options.writer ?? 'thread',
+    ...(options.retry ? { retry: options.retry } : {}),
   });
   const replayed = processor.replay();
   const server = await startIntakeServer({

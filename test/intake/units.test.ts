@@ -72,15 +72,15 @@ test('ReplayCache keeps entries until they expire', () => {
 });
 
 describe('CoalescingQueue', () => {
-  test('one item at a time; items for a waiting key merge; full means refused', async () => {
-    const runs: string[] = [];
+  test('one batch at a time takes every waiting item; items for a waiting key merge; full means refused', async () => {
+    const runs: string[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const queue = new CoalescingQueue<string[], string>(
-      async (key, item) => {
-        runs.push(`${key}:${item.join(',')}`);
+      async (batch) => {
+        runs.push(batch.map(([key, item]) => `${key}:${item.join(',')}`));
         if (runs.length === 1) await gate;
-        return key;
+        return new Map(batch.map(([key]) => [key, key]));
       },
       (a, b) => [...a, ...b],
       3,
@@ -88,19 +88,28 @@ describe('CoalescingQueue', () => {
     const first = queue.push('inc-1', ['a1']);
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(runs, ['inc-1:a1'], 'the first item runs');
+    assert.deepEqual(runs, [['inc-1:a1']], 'the first batch runs');
     const second = queue.push('inc-1', ['a2']);
     const third = queue.push('inc-1', ['a3']);
     assert.equal(second, third, 'merged into the waiting item');
-    queue.push('inc-2', ['b1']);
+    const other = queue.push('inc-2', ['b1']);
     assert.equal(queue.depth, 3);
     assert.equal(queue.accepts('inc-3'), false);
     assert.equal(queue.accepts('inc-2'), true, 'a waiting key still merges');
     assert.throws(() => queue.push('inc-3', ['c1']), RangeError);
     release();
     assert.equal(await first, 'inc-1');
+    assert.equal(await other, 'inc-2');
     await queue.idle();
-    assert.deepEqual(runs, ['inc-1:a1', 'inc-1:a2,a3', 'inc-2:b1']);
+    assert.deepEqual(runs, [['inc-1:a1'], ['inc-1:a2,a3', 'inc-2:b1']], 'what waited ran as one batch, in arrival order');
+  });
+
+  test('a forced push (a retry of accepted work) is taken even when the queue is full', async () => {
+    const queue = new CoalescingQueue<string, string>(async (batch) => new Map(batch.map(([key]) => [key, key])), (a) => a, 1);
+    const first = queue.push('inc-1', 'a');
+    assert.throws(() => queue.push('inc-2', 'b'), RangeError);
+    assert.equal(await queue.push('inc-2', 'b', { force: true }), 'inc-2');
+    assert.equal(await first, 'inc-1');
   });
 });
 

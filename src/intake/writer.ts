@@ -1,0 +1,131 @@
+/**
+ * The intake's git writer: given every incident whose alerts queued up meanwhile, write or edit each incident
+ * file, then propose them all together (one synthesis, one fetch, one commit per incident, one push; see
+ * proposeIncidents). Runs in a worker thread under `airlock serve` (writer-thread.ts) so that synthesis never
+ * holds up the HTTP answers, or in process; everything it takes and returns is plain data for that reason.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AirlockError, UsageError, ValidationError } from '../errors';
+import type { ForgeCallOptions } from '../git/forge';
+import { GitDeliveryError } from '../git/errors';
+import type { AirlockAction } from '../git/trailers';
+import type { NewIncident } from '../incident/generate-incident';
+import { validateIncident } from '../incident/validate-incident';
+import { createIncident } from '../project/create-incident';
+import { INCIDENTS_DIR } from '../project/load-project';
+import { loadDefaultExport } from '../project/load-module';
+import type { Guardrails } from '../settings/settings';
+import { proposeIncidents } from '../workflow/propose-incident';
+import { appendAlerts } from './append-alerts';
+
+/** What the writer needs to know about the repository; the same for every batch. */
+export interface WriterConfig {
+  /** Project root, inside a git work tree with the remote configured. */
+  readonly root: string;
+  readonly guardrails: Guardrails;
+  /** Alert ids recorded per incident at most (the rules' `maxAlertsPerIncident`). */
+  readonly maxAlertsPerIncident: number;
+  /** @default settings.git.remote / base */
+  readonly remote?: string;
+  readonly base?: string;
+  /** Forge call options (tests); only `env` crosses into a worker thread. */
+  readonly forge?: ForgeCallOptions;
+}
+
+/** One incident to propose: create it from `spec` when its file does not exist yet, else record `alerts` in it. */
+export interface WriterJob {
+  readonly id: string;
+  /** The declaration to write, until the file exists. */
+  readonly spec?: NewIncident;
+  /** Alert ids to record, in order. */
+  readonly alerts: readonly string[];
+  /** Break-glass reason: commit straight to the base branch. */
+  readonly breakGlass?: string;
+}
+
+/** How one job ended. */
+export type WriterResult =
+  | {
+      readonly ok: true;
+      readonly id: string;
+      readonly action: AirlockAction;
+      readonly mode: 'branch' | 'direct';
+      readonly branch: string;
+      readonly commit: string;
+      readonly pushed: boolean;
+      readonly unchanged: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly id: string;
+      /** `invalid`: the incident or project failed validation; `git`: delivery failed; `internal`: a bug. */
+      readonly errorKind: 'invalid' | 'git' | 'internal';
+      readonly error: string;
+      /** Whether the incident file exists (so the alerts are recorded and a later proposal can deliver them). */
+      readonly written: boolean;
+      /** The file says the incident was lifted: the next alert on its target opens a new one. */
+      readonly lifted: boolean;
+    };
+
+/** Writes the jobs' incident files and proposes them together. Never throws: every job gets a result. */
+export async function writeAndPropose(config: WriterConfig, jobs: readonly WriterJob[]): Promise<WriterResult[]> {
+  const results: Array<WriterResult | undefined> = jobs.map(() => undefined);
+  const lifted = new Set<string>();
+  const fail = (at: number, e: unknown): void => {
+    const job = jobs[at]!;
+    const errorKind = e instanceof GitDeliveryError ? 'git' : e instanceof AirlockError ? 'invalid' : 'internal';
+    const error = errorKind === 'internal' ? `internal error: ${(e as Error)?.stack ?? String(e)}` : (e as Error).message;
+    results[at] = { ok: false, id: job.id, errorKind, error, written: fs.existsSync(path.join(config.root, INCIDENTS_DIR, `${job.id}.ts`)), lifted: lifted.has(job.id) };
+  };
+  const ready: number[] = [];
+  jobs.forEach((job, at) => {
+    try {
+      writeIncident(config, job, () => lifted.add(job.id));
+      ready.push(at);
+    } catch (e) {
+      fail(at, e);
+    }
+  });
+  if (ready.length > 0) {
+    try {
+      const proposals = await proposeIncidents({
+        root: config.root,
+        incidents: ready.map((at) => ({ id: jobs[at]!.id, ...(jobs[at]!.breakGlass ? { direct: { reason: jobs[at]!.breakGlass! } } : {}) })),
+        ...(config.remote ? { remote: config.remote } : {}),
+        ...(config.base ? { base: config.base } : {}),
+        ...(config.forge ? { forge: config.forge } : {}),
+      });
+      proposals.forEach((proposal, k) => {
+        const at = ready[k]!;
+        if (!proposal.ok) return fail(at, proposal.error);
+        const { git, action } = proposal.proposed;
+        results[at] = { ok: true, id: jobs[at]!.id, action, mode: git.mode, branch: git.branch, commit: git.commit, pushed: git.pushed, unchanged: git.unchanged };
+      });
+    } catch (e) {
+      for (const at of ready) fail(at, e);
+    }
+  }
+  return results as WriterResult[];
+}
+
+/** Creates the incident file from the job's spec, or records the job's alert ids in the existing one. */
+function writeIncident(config: WriterConfig, job: WriterJob, markLifted: () => void): void {
+  const { root, guardrails } = config;
+  const relative = `${INCIDENTS_DIR}/${job.id}.ts`;
+  const absolute = path.join(root, relative);
+  if (!fs.existsSync(absolute)) {
+    if (!job.spec) throw new UsageError(`${relative} no longer exists; the next alert on this target opens a new incident`);
+    createIncident(root, { ...job.spec, alerts: job.alerts.slice(0, config.maxAlertsPerIncident) });
+    return;
+  }
+  const loaded = loadDefaultExport(absolute, relative, { fresh: true });
+  if (!loaded.ok) throw new ValidationError([loaded.problem]);
+  const checked = validateIncident(loaded.value, { file: relative, guardrails });
+  if (!checked.incident) throw new ValidationError(checked.problems);
+  if (checked.incident.status === 'lifted') {
+    markLifted();
+    throw new UsageError(`${relative} was lifted; the next alert on this target opens a new incident`);
+  }
+  appendAlerts(root, checked.incident, job.alerts, guardrails);
+}
