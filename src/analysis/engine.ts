@@ -66,6 +66,13 @@ export interface ConnectionVerdict {
 export interface EngineOptions {
   /** Address families of the external universe; both by default. */
   readonly ipFamilies?: readonly IpFamily[];
+  /**
+   * An inventory this one derives from, with a few pods changed (a plan's snapshot, for the inventory with the
+   * quarantine label applied and the incident's policies added). If that inventory's pods were grouped before
+   * (an engine was built for it), its classes are carried over and only the changed pods are grouped again.
+   * Only a cost: every answer is the same without it.
+   */
+  readonly basis?: Inventory;
 }
 
 /** The policies that apply to a pod in one direction, in evaluation order. */
@@ -81,6 +88,8 @@ interface Row {
   readonly touchedAtoms: ReadonlySet<number>;
 }
 
+const NO_ADMIN: readonly boolean[] = [];
+const NO_RULES: readonly CompiledRule[] = [];
 const GENERIC_CLASS: PeerId = { kind: 'class', id: -1 };
 const GENERIC_ATOM: PeerId = { kind: 'atom', id: -1 };
 const EXTERNAL: DirectionVerdict = { allowed: ConnectionSet.all, allowedBy: [{ source: { kind: 'external' }, conns: ConnectionSet.all }], deniedBy: [] };
@@ -251,7 +260,7 @@ export class PolicyEngine {
   private readonly vectorsByRow = new Map<Row, Map<string, RowVector>>();
 
   constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
-    this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6']);
+    this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6'], options.basis);
     for (const np of inventory.networkPolicies) {
       const list = this.netpolsByNamespace.get(np.namespace) ?? [];
       list.push(compileNetworkPolicy(np, this.universe));
@@ -276,7 +285,7 @@ export class PolicyEngine {
         namespaceIds.set(c.namespace.name, namespaceId);
       }
       // Each selector is matched once per class, for both directions.
-      const adminSelected = this.admin.map((p) => adminSubjectSelects(p.info, c));
+      const adminSelected = this.admin.length === 0 ? NO_ADMIN : this.admin.map((p) => adminSubjectSelects(p.info, c));
       selected.length = 0;
       for (const p of netpols) selected.push(matchesSelector(p.info.podSelector, c.labels));
       const baselineSelects = this.baseline !== undefined && adminSubjectSelects(this.baseline.info, c);
@@ -295,11 +304,21 @@ export class PolicyEngine {
         if (baseline) key += '|b';
         let row = shared[direction].get(key);
         if (!row) {
-          const adminRules = this.admin.filter((_p, k) => adminSelected[k]).flatMap((p) => p[direction]);
-          const isolatingPolicies = netpols.filter((p, k) => selected[k] && p[direction]);
-          const npRules = isolatingPolicies.flatMap((p) => p[direction] ?? []);
-          const baselineRules = baseline ? baseline[direction] : [];
-          const all = [...adminRules, ...npRules, ...baselineRules];
+          // Plain loops: this runs once per distinct row, thousands of times on a large cluster.
+          const adminRules: CompiledRule[] = [];
+          for (let k = 0; k < this.admin.length; k++) if (adminSelected[k]) for (const r of this.admin[k][direction]) adminRules.push(r);
+          const isolatingPolicies: CompiledNetworkPolicy[] = [];
+          const npRules: CompiledRule[] = [];
+          for (let k = 0; k < netpols.length; k++) {
+            const rules = netpols[k][direction];
+            if (!selected[k] || !rules) continue;
+            isolatingPolicies.push(netpols[k]);
+            for (const r of rules) npRules.push(r);
+          }
+          const baselineRules = baseline ? baseline[direction] : NO_RULES;
+          const all = adminRules.length === 0 && baselineRules.length === 0 ? npRules : [...adminRules, ...npRules, ...baselineRules];
+          let usesNamedPorts = false;
+          for (const r of all) if (r.usesNamedPorts) usesNamedPorts = true;
           // The touched sets compile every selector of the row over the whole universe: only the vectors (the
           // whole-cluster queries) need them, so they are built on first use.
           let touchedClasses: Set<number> | undefined;
@@ -310,7 +329,7 @@ export class PolicyEngine {
             networkPolicy: npRules,
             baseline: baselineRules,
             open: adminRules.length === 0 && isolatingPolicies.length === 0 && baselineRules.length === 0,
-            usesNamedPorts: all.some((r) => r.usesNamedPorts),
+            usesNamedPorts,
             get touchedClasses() {
               return (touchedClasses ??= mergeTouched(all, (s) => s.classes));
             },

@@ -162,10 +162,13 @@ function addObjects(base: Inventory, objects: readonly SourcedObject[], extraNot
   const problems: Problem[] = [];
   const notes: Note[] = [...base.notes, ...extraNotes];
   const d = { problems, notes };
-  const namespaces = new Map<string, NamespaceInfo>();
+  // The namespace and pod maps are copied on the first object of their kind: adding policies to a snapshot (what
+  // `airlock plan` does) then keeps the snapshot's very pod list, whose pod classes are already computed.
+  let namespaces: Map<string, NamespaceInfo> | undefined;
+  const namespaceMap = (): Map<string, NamespaceInfo> => (namespaces ??= new Map(base.namespaces));
   const declaredNamespaces = new Set<string>();
-  for (const ns of base.namespaces.values()) namespaces.set(ns.name, ns);
-  const pods = new Map<string, PodInfo>(base.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  let pods: Map<string, PodInfo> | undefined;
+  const podMap = (): Map<string, PodInfo> => (pods ??= new Map<string, PodInfo>(base.pods.map((p) => [`${p.namespace}/${p.name}`, p])));
   const netpols = new Map<string, NetworkPolicyInfo>(base.networkPolicies.map((p) => [`${p.namespace}/${p.ref.name}`, p]));
   const anps = new Map<string, AdminPolicyInfo>(base.adminNetworkPolicies.map((p) => [p.ref.name, p]));
   let banp = base.baselineAdminNetworkPolicy;
@@ -190,12 +193,12 @@ function addObjects(base: Inventory, objects: readonly SourcedObject[], extraNot
           problems.push({ file: source, field: `Namespace ${ns.name}`, message: 'is defined twice', hint: 'one definition per namespace' });
         }
         declaredNamespaces.add(ns.name);
-        namespaces.set(ns.name, ns);
+        namespaceMap().set(ns.name, ns);
         break;
       }
       case 'Pod': {
         const pod = parsePod(object, source, d);
-        if (pod) put(pods, `${pod.namespace}/${pod.name}`, pod, `Pod ${pod.namespace}/${pod.name}`);
+        if (pod) put(podMap(), `${pod.namespace}/${pod.name}`, pod, `Pod ${pod.namespace}/${pod.name}`);
         break;
       }
       case 'NetworkPolicy': {
@@ -220,7 +223,7 @@ function addObjects(base: Inventory, objects: readonly SourcedObject[], extraNot
       default:
         if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) {
           const pod = parseWorkload(object, kind as WorkloadKind, source, d);
-          if (pod) put(pods, `${pod.namespace}/${pod.name}`, pod, `${kind} ${pod.namespace}/${pod.workload.name}`);
+          if (pod) put(podMap(), `${pod.namespace}/${pod.name}`, pod, `${kind} ${pod.namespace}/${pod.workload.name}`);
         } else if (!IGNORED_SILENTLY.has(kind)) {
           const perFile = skipped.get(source) ?? new Map<string, number>();
           perFile.set(kind, (perFile.get(kind) ?? 0) + 1);
@@ -247,10 +250,13 @@ function addObjects(base: Inventory, objects: readonly SourcedObject[], extraNot
   }
   if (problems.length > 0) throw new ValidationError(problems);
 
-  for (const pod of pods.values()) if (!namespaces.has(pod.namespace)) namespaces.set(pod.namespace, implicitNamespace(pod.namespace));
+  const podList = pods ? [...pods.values()] : base.pods;
+  for (const pod of podList) {
+    if (!(namespaces ?? base.namespaces).has(pod.namespace)) namespaceMap().set(pod.namespace, implicitNamespace(pod.namespace));
+  }
   return {
-    namespaces,
-    pods: [...pods.values()],
+    namespaces: namespaces ?? base.namespaces,
+    pods: podList,
     networkPolicies: [...netpols.values()],
     adminNetworkPolicies: sortedAnps,
     ...(banp ? { baselineAdminNetworkPolicy: banp } : {}),

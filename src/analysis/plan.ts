@@ -275,7 +275,9 @@ function buildWorlds(input: PlanInput): Worlds {
   const policies = withManifests({ namespaces: after.namespaces, pods: [], networkPolicies: [], adminNetworkPolicies: [], notes: [] }, sourced(input.reference, `${incident.file} (reference rendering)`));
   const reference: Inventory = { ...policies, namespaces: after.namespaces, pods: after.pods };
   const options = input.engineOptions ?? {};
-  return { before: new PolicyEngine(inventory, options), after: new PolicyEngine(after, options), reference: new PolicyEngine(reference, options) };
+  const before = new PolicyEngine(inventory, options);
+  // The after inventory is the snapshot with a few pods relabelled: its classes are derived from the snapshot's.
+  return { before, after: new PolicyEngine(after, { ...options, basis: inventory }), reference: new PolicyEngine(reference, options) };
 }
 
 /** The target side's allowing parts of one connection, from the after engine's explanation. */

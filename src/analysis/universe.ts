@@ -77,9 +77,21 @@ type Partition = Pick<Universe, 'classes' | 'classOfPod' | 'classesByNamespace'>
  */
 const partitions = new WeakMap<readonly PodInfo[], { readonly namespaces: Inventory['namespaces']; readonly partition: Partition }>();
 
-function partition(inventory: Inventory): Partition {
+function cachedPartition(inventory: Inventory): Partition | undefined {
   const cached = partitions.get(inventory.pods);
-  if (cached && cached.namespaces === inventory.namespaces) return cached.partition;
+  return cached && cached.namespaces === inventory.namespaces ? cached.partition : undefined;
+}
+
+function partition(inventory: Inventory, basis?: Inventory): Partition {
+  const cached = cachedPartition(inventory);
+  if (cached) return cached;
+  const basisPartition = basis && cachedPartition(basis);
+  const result = (basisPartition && derivePartition(inventory, basis!, basisPartition)) ?? fullPartition(inventory);
+  partitions.set(inventory.pods, { namespaces: inventory.namespaces, partition: result });
+  return result;
+}
+
+function fullPartition(inventory: Inventory): Partition {
   const byKey = new Map<string, { namespace: NamespaceInfo; labels: Labels; ports: readonly ContainerPort[]; portsKey: string; pods: PodInfo[] }>();
   for (const pod of inventory.pods) {
     const { key, portsKey: pk } = podKey(pod);
@@ -100,14 +112,116 @@ function partition(inventory: Inventory): Partition {
     list.push(c);
     classesByNamespace.set(c.namespace.name, list);
   }
-  const result = { classes, classOfPod, classesByNamespace };
-  partitions.set(inventory.pods, { namespaces: inventory.namespaces, partition: result });
-  return result;
+  return { classes, classOfPod, classesByNamespace };
 }
 
-/** Groups pods into classes and computes the external atoms of both directions. */
-export function buildUniverse(inventory: Inventory, families: readonly IpFamily[]): Universe {
-  const { classes, classOfPod, classesByNamespace } = partition(inventory);
+/** The class key of a class: the key every one of its pods has. */
+function classKey(c: PodClass): string {
+  return podKey(c.pods[0]).key;
+}
+
+/** Past this share of changed pods, grouping from scratch is as cheap as carrying the basis' classes over. */
+const DERIVE_MAX_CHANGED = 0.25;
+
+/**
+ * The partition of an inventory derived from a basis inventory's (a plan's after inventory from its snapshot):
+ * the basis' classes are kept, and only the pods that are not in both pod lists are moved. The same classes
+ * (sets of pods, each with its namespace, labels and ports) as a full partition, possibly in another order.
+ * Undefined, and the caller partitions from scratch, when the namespaces differ, when the pod lists differ in
+ * length, or when too many pods changed for carrying over to pay.
+ */
+function derivePartition(inventory: Inventory, basis: Inventory, from: Partition): Partition | undefined {
+  const next = inventory.pods;
+  const prev = basis.pods;
+  if (next.length !== prev.length || !sameNamespaces(inventory.namespaces, basis.namespaces)) return undefined;
+  let gone: PodInfo[] = [];
+  let fresh: PodInfo[] = [];
+  for (let i = 0; i < next.length; i++) {
+    if (next[i] === prev[i]) continue;
+    gone.push(prev[i]);
+    fresh.push(next[i]);
+    if (gone.length > next.length * DERIVE_MAX_CHANGED) return undefined;
+  }
+  if (gone.length === 0) return from;
+  // A pod that only moved within the list is in both: it stays where it is.
+  const freshSet = new Set(fresh);
+  const goneSet = new Set(gone);
+  gone = gone.filter((p) => !freshSet.has(p));
+  fresh = fresh.filter((p) => !goneSet.has(p));
+
+  const classes = from.classes.slice();
+  const members = new Map<number, PodInfo[]>(); // class id -> its new pod list, for every class that changes
+  const membersOf = (c: PodClass): PodInfo[] => {
+    let list = members.get(c.id);
+    if (!list) {
+      list = [...c.pods];
+      members.set(c.id, list);
+    }
+    return list;
+  };
+  for (const p of gone) {
+    const list = membersOf(from.classOfPod.get(p)!);
+    list.splice(list.indexOf(p), 1);
+  }
+  let byKey: Map<string, PodClass> | undefined;
+  for (const p of fresh) {
+    byKey ??= new Map(from.classes.map((c) => [classKey(c), c]));
+    const { key, portsKey: pk } = podKey(p);
+    let c = byKey.get(key);
+    if (!c) {
+      c = { id: classes.length, namespace: inventory.namespaces.get(p.namespace) ?? { name: p.namespace, labels: {} }, labels: p.labels, ports: p.ports, portsKey: pk, pods: [] };
+      classes.push(c);
+      byKey.set(key, c);
+    }
+    membersOf(c).push(p);
+  }
+
+  const namespacesTouched = new Set<string>();
+  const emptied: number[] = [];
+  for (const [id, pods] of members) {
+    const c = classes[id];
+    namespacesTouched.add(c.namespace.name);
+    if (pods.length === 0) emptied.push(id);
+    else classes[id] = { ...c, pods };
+  }
+  // Each emptied class's id goes to the last class (highest emptied id first), so ids stay 0..n-1.
+  emptied.sort((x, y) => y - x);
+  for (const id of emptied) {
+    const last = classes.pop()!;
+    if (id === classes.length) continue;
+    classes[id] = { ...last, id };
+    namespacesTouched.add(last.namespace.name);
+  }
+  const classOfPod = new Map(from.classOfPod);
+  for (const p of gone) classOfPod.delete(p);
+  for (const c of classes) if (c !== from.classes[c.id]) for (const p of c.pods) classOfPod.set(p, c);
+
+  const classesByNamespace = new Map(from.classesByNamespace);
+  for (const name of namespacesTouched) classesByNamespace.delete(name);
+  for (const c of classes) {
+    if (!namespacesTouched.has(c.namespace.name)) continue;
+    const list = (classesByNamespace.get(c.namespace.name) as PodClass[] | undefined) ?? [];
+    list.push(c);
+    classesByNamespace.set(c.namespace.name, list);
+  }
+  return { classes, classOfPod, classesByNamespace };
+}
+
+/** True when both maps hold the very same namespace objects under the same names. */
+function sameNamespaces(a: Inventory['namespaces'], b: Inventory['namespaces']): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [name, ns] of a) if (b.get(name) !== ns) return false;
+  return true;
+}
+
+/**
+ * Groups pods into classes and computes the external atoms of both directions. With a `basis` inventory that
+ * this one derives from (a few pods relabelled, policies added), the basis' classes are carried over and only
+ * the changed pods are grouped again, if the basis was grouped before; the classes are the same either way.
+ */
+export function buildUniverse(inventory: Inventory, families: readonly IpFamily[], basis?: Inventory): Universe {
+  const { classes, classOfPod, classesByNamespace } = partition(inventory, basis);
 
   const ingressSets: IpSet[] = [];
   const egressSets: IpSet[] = [];
