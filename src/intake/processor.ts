@@ -95,7 +95,11 @@ export type IntakeEvent =
   | { readonly kind: 'rejected'; readonly source: AlertReceiver; readonly alert: string; readonly code: RejectionCode; readonly reason: string }
   | ({ readonly kind: 'proposed'; readonly ms: number } & Extract<ProposalOutcome, { ok: true }>)
   | ({ readonly kind: 'failed' } & Extract<ProposalOutcome, { ok: false }>)
-  | { readonly kind: 'replayed'; readonly entries: number; readonly unreadable: number };
+  | { readonly kind: 'replayed'; readonly entries: number; readonly unreadable: number }
+  /** A failed proposal will be made again in `inMs` (retry number `retry`). */
+  | { readonly kind: 'retrying'; readonly incident: string; readonly retry: number; readonly inMs: number }
+  /** A failed proposal is no longer retried while running; its alerts stay journalled for the next start. */
+  | { readonly kind: 'abandoned'; readonly incident: string; readonly retries: number };
 
 /** Options of {@link IntakeProcessor}. */
 export interface IntakeProcessorOptions {
@@ -442,11 +446,14 @@ export class IntakeProcessor {
    */
   private scheduleRetry(id: string, job: Job): void {
     const retries = (job.retries ?? 0) + 1;
-    if (retries > this.retryPolicy.attempts - 1 || this.closed) {
+    if (this.closed) return;
+    if (retries > this.retryPolicy.attempts - 1) {
       this.options.metrics.retriesExhausted.inc();
+      this.options.onEvent?.({ kind: 'abandoned', incident: id, retries: retries - 1 });
       return;
     }
     const delay = backoffDelay(this.retryPolicy, retries);
+    this.options.onEvent?.({ kind: 'retrying', incident: id, retry: retries, inMs: delay });
     this.options.metrics.retryWaiting.set(this.retryTimers.size + 1);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);

@@ -88,6 +88,10 @@ function describeEvent(e: IntakeEvent): string {
       return `${e.incident}: ${e.unchanged ? 'unchanged' : `pushed ${e.commit.slice(0, 12)} to ${e.branch}`} (${e.action}, alerts ${e.alerts.join(', ')}, ${e.ms} ms after the first)`;
     case 'failed':
       return `${e.incident}: proposal failed (${e.errorKind}; alerts ${e.alerts.join(', ')}): ${e.error}`;
+    case 'retrying':
+      return `${e.incident}: proposing again in ${e.inMs} ms (retry ${e.retry})`;
+    case 'abandoned':
+      return `${e.incident}: no longer retried after ${e.retries} retries; its alerts stay journalled for the next start`;
     case 'replayed':
       return `replayed ${e.entries} journalled alert${e.entries === 1 ? '' : 's'}${e.unreadable ? ` (${e.unreadable} unreadable, set aside as *.unreadable)` : ''}`;
   }
