@@ -251,10 +251,15 @@ function adminSubjectSelects(p: AdminPolicyInfo, c: PodClass): boolean {
  */
 export class PolicyEngine {
   readonly universe: Universe;
-  private readonly netpolsByNamespace = new Map<string, CompiledNetworkPolicy[]>();
+  /** NetworkPolicies by namespace; compiled on first use (a plan queries the rows of a few namespaces only). */
+  private readonly netpolsByNamespace = new Map<string, NetworkPolicyInfo[]>();
+  private readonly compiledByNamespace = new Map<string, readonly CompiledNetworkPolicy[]>();
   private readonly admin: CompiledAdminPolicy[];
   private readonly baseline: CompiledAdminPolicy | undefined;
-  private readonly rows: Record<Direction, Row[]> = { ingress: [], egress: [] };
+  /** Each class's row per direction, computed on first use; classes selected by the same policies share a row. */
+  private readonly rows: Record<Direction, (Row | undefined)[]> = { ingress: [], egress: [] };
+  private readonly sharedRows: Record<Direction, Map<string, Row>> = { ingress: new Map(), egress: new Map() };
+  private readonly namespaceIds = new Map<string, number>();
   private readonly egressVectors: (RowVector | undefined)[] = [];
   private readonly ingressVectors: (RowVector | undefined)[] = [];
   private readonly vectorsByRow = new Map<Row, Map<string, RowVector>>();
@@ -262,86 +267,98 @@ export class PolicyEngine {
   constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
     this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6'], options.basis);
     for (const np of inventory.networkPolicies) {
-      const list = this.netpolsByNamespace.get(np.namespace) ?? [];
-      list.push(compileNetworkPolicy(np, this.universe));
-      this.netpolsByNamespace.set(np.namespace, list);
+      const list = this.netpolsByNamespace.get(np.namespace);
+      if (list) list.push(np);
+      else this.netpolsByNamespace.set(np.namespace, [np]);
     }
     this.admin = inventory.adminNetworkPolicies.map((p) => compileAdminPolicy(p, this.universe));
     this.baseline = inventory.baselineAdminNetworkPolicy && compileAdminPolicy(inventory.baselineAdminNetworkPolicy, this.universe);
-    this.buildRows();
   }
 
-  /** Assigns every class its row per direction; classes selected by the same policies share a row. */
-  private buildRows(): void {
-    const shared: Record<Direction, Map<string, Row>> = { ingress: new Map(), egress: new Map() };
-    const none: readonly CompiledNetworkPolicy[] = [];
-    const namespaceIds = new Map<string, number>();
-    const selected: boolean[] = [];
-    for (const c of this.universe.classes) {
-      const netpols = this.netpolsByNamespace.get(c.namespace.name) ?? none;
-      let namespaceId = namespaceIds.get(c.namespace.name);
-      if (namespaceId === undefined) {
-        namespaceId = namespaceIds.size;
-        namespaceIds.set(c.namespace.name, namespaceId);
-      }
-      // Each selector is matched once per class, for both directions.
-      const adminSelected = this.admin.length === 0 ? NO_ADMIN : this.admin.map((p) => adminSubjectSelects(p.info, c));
-      selected.length = 0;
-      for (const p of netpols) selected.push(matchesSelector(p.info.podSelector, c.labels));
-      const baselineSelects = this.baseline !== undefined && adminSubjectSelects(this.baseline.info, c);
-      for (const direction of ['ingress', 'egress'] as const) {
-        // Policies by position: admin ones cluster-wide, NetworkPolicies within their namespace (same-named
-        // policies of two namespaces are different policies, and their rules select in their own namespace).
-        let key = '';
-        for (let k = 0; k < this.admin.length; k++) if (adminSelected[k] && this.admin[k][direction].length > 0) key += `${k},`;
-        let isolating = false;
-        for (let k = 0; k < netpols.length; k++) {
-          if (!selected[k] || !netpols[k][direction]) continue;
-          key += `${isolating ? '' : `|${namespaceId}:`}${k},`;
-          isolating = true;
-        }
-        const baseline = baselineSelects && this.baseline![direction].length > 0 ? this.baseline : undefined;
-        if (baseline) key += '|b';
-        let row = shared[direction].get(key);
-        if (!row) {
-          // Plain loops: this runs once per distinct row, thousands of times on a large cluster.
-          const adminRules: CompiledRule[] = [];
-          for (let k = 0; k < this.admin.length; k++) if (adminSelected[k]) for (const r of this.admin[k][direction]) adminRules.push(r);
-          const isolatingPolicies: CompiledNetworkPolicy[] = [];
-          const npRules: CompiledRule[] = [];
-          for (let k = 0; k < netpols.length; k++) {
-            const rules = netpols[k][direction];
-            if (!selected[k] || !rules) continue;
-            isolatingPolicies.push(netpols[k]);
-            for (const r of rules) npRules.push(r);
-          }
-          const baselineRules = baseline ? baseline[direction] : NO_RULES;
-          const all = adminRules.length === 0 && baselineRules.length === 0 ? npRules : [...adminRules, ...npRules, ...baselineRules];
-          let usesNamedPorts = false;
-          for (const r of all) if (r.usesNamedPorts) usesNamedPorts = true;
-          // The touched sets compile every selector of the row over the whole universe: only the vectors (the
-          // whole-cluster queries) need them, so they are built on first use.
-          let touchedClasses: Set<number> | undefined;
-          let touchedAtoms: Set<number> | undefined;
-          row = {
-            admin: adminRules,
-            isolatedBy: isolatingPolicies.map((p) => p.info.ref),
-            networkPolicy: npRules,
-            baseline: baselineRules,
-            open: adminRules.length === 0 && isolatingPolicies.length === 0 && baselineRules.length === 0,
-            usesNamedPorts,
-            get touchedClasses() {
-              return (touchedClasses ??= mergeTouched(all, (s) => s.classes));
-            },
-            get touchedAtoms() {
-              return (touchedAtoms ??= mergeTouched(all, (s) => s.atoms));
-            },
-          };
-          shared[direction].set(key, row);
-        }
-        this.rows[direction][c.id] = row;
-      }
+  private compiledNetpols(namespace: string): readonly CompiledNetworkPolicy[] {
+    let compiled = this.compiledByNamespace.get(namespace);
+    if (!compiled) {
+      compiled = (this.netpolsByNamespace.get(namespace) ?? []).map((np) => compileNetworkPolicy(np, this.universe));
+      this.compiledByNamespace.set(namespace, compiled);
     }
+    return compiled;
+  }
+
+  /** The row of a class in one direction. */
+  private row(direction: Direction, classId: number): Row {
+    return this.rows[direction][classId] ?? this.assignRows(classId)[direction];
+  }
+
+  /** Computes a class's rows in both directions (each selector is matched once per class, for both). */
+  private assignRows(classId: number): Record<Direction, Row> {
+    const c = this.universe.classes[classId];
+    const netpols = this.compiledNetpols(c.namespace.name);
+    let namespaceId = this.namespaceIds.get(c.namespace.name);
+    if (namespaceId === undefined) {
+      namespaceId = this.namespaceIds.size;
+      this.namespaceIds.set(c.namespace.name, namespaceId);
+    }
+    const adminSelected = this.admin.length === 0 ? NO_ADMIN : this.admin.map((p) => adminSubjectSelects(p.info, c));
+    const selected: boolean[] = [];
+    for (const p of netpols) selected.push(matchesSelector(p.info.podSelector, c.labels));
+    const baselineSelects = this.baseline !== undefined && adminSubjectSelects(this.baseline.info, c);
+    for (const direction of ['ingress', 'egress'] as const) {
+      // Policies by position: admin ones cluster-wide, NetworkPolicies within their namespace (same-named
+      // policies of two namespaces are different policies, and their rules select in their own namespace).
+      let key = '';
+      for (let k = 0; k < this.admin.length; k++) if (adminSelected[k] && this.admin[k][direction].length > 0) key += `${k},`;
+      let isolating = false;
+      for (let k = 0; k < netpols.length; k++) {
+        if (!selected[k] || !netpols[k][direction]) continue;
+        key += `${isolating ? '' : `|${namespaceId}:`}${k},`;
+        isolating = true;
+      }
+      const baseline = baselineSelects && this.baseline![direction].length > 0 ? this.baseline : undefined;
+      if (baseline) key += '|b';
+      let row = this.sharedRows[direction].get(key);
+      if (!row) {
+        row = this.newRow(direction, adminSelected, netpols, selected, baseline);
+        this.sharedRows[direction].set(key, row);
+      }
+      this.rows[direction][classId] = row;
+    }
+    return { ingress: this.rows.ingress[classId]!, egress: this.rows.egress[classId]! };
+  }
+
+  private newRow(direction: Direction, adminSelected: readonly boolean[], netpols: readonly CompiledNetworkPolicy[], selected: readonly boolean[], baseline: CompiledAdminPolicy | undefined): Row {
+    // Plain loops: this runs once per distinct row, thousands of times on a large cluster.
+    const adminRules: CompiledRule[] = [];
+    for (let k = 0; k < this.admin.length; k++) if (adminSelected[k]) for (const r of this.admin[k][direction]) adminRules.push(r);
+    const isolatingPolicies: CompiledNetworkPolicy[] = [];
+    const npRules: CompiledRule[] = [];
+    for (let k = 0; k < netpols.length; k++) {
+      const rules = netpols[k][direction];
+      if (!selected[k] || !rules) continue;
+      isolatingPolicies.push(netpols[k]);
+      for (const r of rules) npRules.push(r);
+    }
+    const baselineRules = baseline ? baseline[direction] : NO_RULES;
+    const all = adminRules.length === 0 && baselineRules.length === 0 ? npRules : [...adminRules, ...npRules, ...baselineRules];
+    let usesNamedPorts = false;
+    for (const r of all) if (r.usesNamedPorts) usesNamedPorts = true;
+    // The touched sets compile every selector of the row over the whole universe: only the vectors (the
+    // whole-cluster queries) need them, so they are built on first use.
+    let touchedClasses: Set<number> | undefined;
+    let touchedAtoms: Set<number> | undefined;
+    return {
+      admin: adminRules,
+      isolatedBy: isolatingPolicies.map((p) => p.info.ref),
+      networkPolicy: npRules,
+      baseline: baselineRules,
+      open: adminRules.length === 0 && isolatingPolicies.length === 0 && baselineRules.length === 0,
+      usesNamedPorts,
+      get touchedClasses() {
+        return (touchedClasses ??= mergeTouched(all, (s) => s.classes));
+      },
+      get touchedAtoms() {
+        return (touchedAtoms ??= mergeTouched(all, (s) => s.atoms));
+      },
+    };
   }
 
   /**
@@ -353,7 +370,7 @@ export class PolicyEngine {
     const list = direction === 'ingress' ? this.ingressVectors : this.egressVectors;
     let vector = list[classId];
     if (!vector) {
-      const row = this.rows[direction][classId];
+      const row = this.row(direction, classId);
       const c = this.universe.classes[classId];
       let byRow = this.vectorsByRow.get(row);
       if (!byRow) {
@@ -396,10 +413,10 @@ export class PolicyEngine {
     const destination = dst.kind === 'class' ? this.universe.classes[dst.id] : undefined;
     let egress = ConnectionSet.all;
     if (src.kind === 'class') {
-      egress = evaluate(this.rows.egress[src.id], dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id }, destination, false).allowed;
+      egress = evaluate(this.row('egress', src.id), dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id }, destination, false).allowed;
       if (egress.isEmpty() || dst.kind !== 'class') return egress;
     }
-    const ingress = evaluate(this.rows.ingress[dst.id], src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id }, destination, false).allowed;
+    const ingress = evaluate(this.row('ingress', dst.id), src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id }, destination, false).allowed;
     return egress.intersect(ingress);
   }
 
@@ -419,7 +436,7 @@ export class PolicyEngine {
     if (direction === 'ingress') {
       const peerSides = new Map<Row, ConnectionSet>();
       const classes = this.universe.classes.map((c) => {
-        const row = this.rows.egress[c.id];
+        const row = this.row('egress', c.id);
         let theirs = peerSides.get(row);
         if (!theirs) {
           theirs = evaluate(row, selfPeer, self, false).allowed;
@@ -436,7 +453,7 @@ export class PolicyEngine {
       const mine = own.forClass(c.id);
       if (mine.isEmpty()) return mine;
       // The peer's ingress row resolves named ports through the peer itself.
-      const row = this.rows.ingress[c.id];
+      const row = this.row('ingress', c.id);
       const key = row.usesNamedPorts ? c.portsKey : '';
       let byPorts = peerSides.get(row);
       if (!byPorts) {
@@ -462,7 +479,7 @@ export class PolicyEngine {
   sideAllowed(classId: number, direction: Direction, peer: Endpoint): ConnectionSet {
     const peerId: PeerId = peer.kind === 'class' ? { kind: 'class', id: peer.id } : { kind: 'atom', id: peer.id };
     const destination = direction === 'ingress' ? this.universe.classes[classId] : peer.kind === 'class' ? this.universe.classes[peer.id] : undefined;
-    return evaluate(this.rows[direction][classId], peerId, destination, false).allowed;
+    return evaluate(this.row(direction, classId), peerId, destination, false).allowed;
   }
 
   /** The verdict of a connection with the policies behind each part: slower than `allowed`, for reports. */
@@ -472,11 +489,11 @@ export class PolicyEngine {
     let ingress: DirectionVerdict = EXTERNAL;
     if (src.kind === 'class') {
       const peer: PeerId = dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id };
-      egress = evaluate(this.rows.egress[src.id], peer, destination, true);
+      egress = evaluate(this.row('egress', src.id), peer, destination, true);
     }
     if (dst.kind === 'class') {
       const peer: PeerId = src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id };
-      ingress = evaluate(this.rows.ingress[dst.id], peer, destination, true);
+      ingress = evaluate(this.row('ingress', dst.id), peer, destination, true);
     }
     if (src.kind !== 'class' && dst.kind !== 'class') throw new Error('no connection between two external endpoints: one end must be a pod');
     return { allowed: egress.allowed.intersect(ingress.allowed), egress, ingress };
@@ -487,7 +504,7 @@ export class PolicyEngine {
    * An empty list means the direction is non-isolated: everything is allowed.
    */
   policiesFor(classId: number, direction: Direction): PolicyRef[] {
-    const row = this.rows[direction][classId];
+    const row = this.row(direction, classId);
     const seen = new Map<string, PolicyRef>();
     for (const r of row.admin) seen.set(JSON.stringify(r.policy), r.policy);
     for (const p of row.isolatedBy) seen.set(JSON.stringify(p), p);
@@ -497,7 +514,7 @@ export class PolicyEngine {
 
   /** True when NetworkPolicies select the class in this direction (they then deny what they do not allow). */
   isolated(classId: number, direction: Direction): boolean {
-    return this.rows[direction][classId].isolatedBy.length > 0;
+    return this.row(direction, classId).isolatedBy.length > 0;
   }
 
   /** The source atoms (external sources) and destination atoms (external destinations). */
