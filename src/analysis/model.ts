@@ -20,6 +20,22 @@ export interface ContainerPort {
 }
 
 /**
+ * A container and the image it runs: what `airlock plan` matches an image blocklist against, since admission
+ * stops only new pods and responders need the running ones.
+ */
+export interface ContainerImage {
+  /** Container name (regular, init or ephemeral container). */
+  readonly container: string;
+  /** `image` as the pod spec writes it (`repo:tag`, `repo@sha256:…`). */
+  readonly image: string;
+  /**
+   * Digest (`algorithm:hex`) the node pulled, from the container status' `imageID` (`…@sha256:…`); absent when
+   * the snapshot has no status (a manifest, a workload template) or the runtime reports no repository digest.
+   */
+  readonly digest?: string;
+}
+
+/**
  * The workload a pod is reported under: the controller owner for a pod with one (not resolved further, so a
  * Deployment's pod is reported under its ReplicaSet), the pod itself otherwise, or the workload object for a
  * representative pod.
@@ -37,6 +53,8 @@ export interface PodInfo {
   readonly labels: Labels;
   readonly ports: readonly ContainerPort[];
   readonly workload: WorkloadRef;
+  /** Its containers' images, in spec order (containers, init containers, ephemeral containers). */
+  readonly images: readonly ContainerImage[];
   /**
    * True for a pod that stands for the replicas of a workload manifest (Deployment etc.), false for a Pod
    * object: the blast radius of a selector is then "this workload's pods", not named pods.

@@ -5,7 +5,7 @@
  */
 import type { ActionKind } from '../incident/types';
 import type { Direction } from './engine';
-import type { IncidentPlan, ResidualEntry } from './plan';
+import type { BlockedImageUse, IncidentPlan, ResidualEntry } from './plan';
 import { ConnectionSet } from './ports';
 
 /** One residual entry, aggregated over an action's targets: the connections per peer and allowing policy. */
@@ -38,6 +38,11 @@ export interface ActionPlanJson {
   readonly warnings: readonly string[];
   /** Workloads caught, with how many of their pods, sorted by workload. */
   readonly blastRadius: readonly { readonly workload: string; readonly pods: number }[];
+  /**
+   * blockImages only: the snapshot's containers that run a blocked image, which admission does not stop
+   * (`pod`, `workload`, `container`, `image`, `digest` when known, the catching `entry`), sorted by pod and container.
+   */
+  readonly runningImages?: readonly BlockedImageUse[];
 }
 
 function byText(a: string, b: string): number {
@@ -61,7 +66,18 @@ function aggregateResidual(entries: readonly ResidualEntry[]): ResidualJson[] {
 export function planToJson(plan: IncidentPlan): ActionPlanJson[] {
   return plan.actions.map((a) => {
     if (a.kind === 'admission') {
-      return { incident: plan.incident.id, action: a.action.kind, index: a.index, targets: [], effective: a.effective, refused: a.refused, residual: [], warnings: a.findings.map((f) => f.message), blastRadius: [] };
+      return {
+        incident: plan.incident.id,
+        action: a.action.kind,
+        index: a.index,
+        targets: [],
+        effective: a.effective,
+        refused: a.refused,
+        residual: [],
+        warnings: a.findings.map((f) => f.message),
+        blastRadius: [],
+        runningImages: a.running.map((r) => ({ ...r })),
+      };
     }
     return {
       incident: plan.incident.id,

@@ -9,7 +9,7 @@
  * (replicas of one workload) share one section. Every name from the inventory is escaped (plan-escape.ts).
  */
 import type { Direction } from './engine';
-import { groupResidual, type ActionPlan, type IncidentPlan, type NetworkActionPlan, type PlanFinding, type PlanTarget } from './plan';
+import { groupResidual, type ActionPlan, type BlockedImageUse, type IncidentPlan, type NetworkActionPlan, type PlanFinding, type PlanTarget } from './plan';
 import { formatRange } from './ipset';
 import { escapeMarkdown, markdownCode, mermaidLabel } from './plan-escape';
 import type { ConnectionSet } from './ports';
@@ -29,7 +29,12 @@ export interface MarkdownOptions {
 
 function verdictCell(a: ActionPlan): string {
   if (a.refused) return '⛔ refused';
-  if (a.kind === 'admission') return a.findings.length > 0 ? `✅ admission (${a.findings.length} weaker than digest)` : '✅ admission';
+  if (a.kind === 'admission') {
+    const weak = a.findings.filter((f) => f.code === 'weak-image-block').length;
+    const pods = new Set(a.running.map((r) => r.pod)).size;
+    const notes = [...(weak > 0 ? [`${weak} weaker than digest`] : []), ...(pods > 0 ? [`${pods} running pod${pods === 1 ? '' : 's'} not stopped`] : [])];
+    return notes.length > 0 ? `✅ admission (${notes.join(', ')})` : '✅ admission';
+  }
   if (a.effective) return '✅ effective';
   const residual = groupResidual(a.residual).length;
   return residual > 0 ? `❌ ineffective (${residual} residual)` : '❌ ineffective (not proven)';
@@ -171,12 +176,26 @@ function residualTable(a: NetworkActionPlan, maxRows: number): string[] {
   return out;
 }
 
+/** The running containers an image block does not stop: what a responder must still delete or isolate. */
+function runningTable(running: readonly BlockedImageUse[], maxRows: number): string[] {
+  if (running.length === 0) return ['No running pod in the inventory uses a blocked image.', ''];
+  const out = ['**Still running** (admission stops only new pods):', '', '| Pod | Workload | Container | Image | Blocked by |', '| --- | --- | --- | --- | --- |'];
+  for (const r of running.slice(0, maxRows)) {
+    const image = r.digest !== undefined && !r.image.includes('@') ? `${markdownCode(r.image)} (${markdownCode(r.digest)})` : markdownCode(r.image);
+    out.push(`| ${markdownCode(r.pod)} | ${markdownCode(r.workload)} | ${markdownCode(r.container)} | ${image} | ${markdownCode(r.entry)} |`);
+  }
+  if (running.length > maxRows) out.push(`| … ${running.length - maxRows} more | | | | see \`airlock plan --json\` |`);
+  out.push('');
+  return out;
+}
+
 function actionSection(a: ActionPlan, level: number, options: Required<MarkdownOptions>): string[] {
   const h = '#'.repeat(level);
   const out = [`${h} ${a.index}. ${actionCell(a)}: ${verdictCell(a)}`, ''];
   if (a.kind === 'admission') {
     out.push(`Blocks ${a.action.images.length} image reference${a.action.images.length === 1 ? '' : 's'} at admission: ${a.action.images.map(markdownCode).join(', ')}.`, '');
     if (a.findings.length > 0) out.push(...a.findings.map(findingLine), '');
+    out.push(...runningTable(a.running, options.maxRows));
     return out;
   }
   const judged = a.restricts.join(' and ');
@@ -216,7 +235,7 @@ function single(plan: IncidentPlan, options: Required<MarkdownOptions>): string[
   const out = [`${h} Airlock plan: ${markdownCode(plan.incident.id)} ${escapeMarkdown(plan.incident.title)}`, '', overall(plan), ''];
   out.push('| # | Action | Targets | Verdict |', '| --: | --- | --- | --- |');
   for (const a of plan.actions) {
-    const targets = a.kind === 'network' ? list(a.targets.map((t) => t.name), 3) : '—';
+    const targets = a.kind === 'network' ? list(a.targets.map((t) => t.name), 3) : list([...new Set(a.running.map((r) => r.pod))], 3);
     out.push(`| ${a.index} | ${actionCell(a)} | ${targets} | ${verdictCell(a)} |`);
   }
   out.push('');

@@ -45,7 +45,8 @@ function single(plan: IncidentPlan, o: Required<TextOptions>, paint: Paint): str
   const out = [`${terminalText(plan.incident.id)}  ${terminalText(plan.incident.title)}  ${head}`];
   const rows: string[][] = [['#', 'ACTION', 'TARGETS', 'VERDICT', 'RESIDUAL']];
   for (const a of plan.actions) {
-    const targets = a.kind === 'network' ? String(a.targets.length) : '-';
+    // An image block's targets are the running pods it does not stop.
+    const targets = a.kind === 'network' ? String(a.targets.length) : String(new Set(a.running.map((r) => r.pod)).size);
     // Entries that differ only in their target count once, as they are listed below.
     const residual = a.kind === 'network' ? String(groupResidual(a.residual).length) : '-';
     rows.push([String(a.index), terminalText(describeAction(a.action)), targets, verdict(a, paint), residual]);
@@ -62,6 +63,12 @@ function single(plan: IncidentPlan, o: Required<TextOptions>, paint: Paint): str
         lines.push(`    ${paint(31, 'residual')} ${terminalText(targets)} ${arrow} ${terminalText(r.peer)}  ${r.ports}  by ${terminalText(by)}`);
       }
       if (groups.length > o.maxResidual) lines.push(`    … ${groups.length - o.maxResidual} more residual entries (--json lists all)`);
+    } else {
+      for (const r of a.running.slice(0, o.maxResidual)) {
+        const image = r.digest !== undefined && !r.image.includes('@') ? `${r.image}@${r.digest}` : r.image;
+        lines.push(`    ${paint(31, 'running')} ${terminalText(r.pod)} (${terminalText(r.workload)}) container ${terminalText(r.container)}: ${terminalText(image)}  blocked by ${terminalText(r.entry)}`);
+      }
+      if (a.running.length > o.maxResidual) lines.push(`    … ${a.running.length - o.maxResidual} more running containers (--json lists all)`);
     }
     for (const f of a.findings) {
       const label = f.refused ? paint(31, 'refused') : f.severity === 'error' ? paint(31, 'error') : paint(33, 'warning');

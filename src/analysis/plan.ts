@@ -43,11 +43,14 @@
  *
  * Guardrails that need the inventory are findings of the same plan: a selector that matches no pod, pods of
  * more than one workload, a blast radius over the limit (a refusal unless the action carries an override
- * reason), the DNS tunnelling channel that any DNS profile but `none` keeps open, and block-strength warnings
- * of image blocks. Analysis writes nothing: the plan is data, and the renderers (JSON, Markdown, text) live in
+ * reason), the DNS tunnelling channel that any DNS profile but `none` keeps open, block-strength warnings of
+ * image blocks, and the running pods (with their owner workloads) that still run a blocked image: admission
+ * stops only new pods, so those need a responder. Analysis writes nothing: the plan is data, and the renderers (JSON, Markdown, text) live in
  * `plan-*.ts`.
  */
+import { blocklistFromReferences, isBlocked } from '../admission/blocklist';
 import { blockStrengthWarnings } from '../admission/strength';
+import { parseImageReference } from '../incident/image-reference';
 import type { Manifest } from '../admission/manifest';
 import { ExitCode } from '../errors';
 import { isNetworkAction, QUARANTINE_LABEL, type BlockImagesAction, type DnsProfile, type Incident, type Labels, type NetworkAction } from '../incident/types';
@@ -104,7 +107,9 @@ export type FindingCode =
   /** The manifests open traffic, in a direction the action leaves alone, that was not allowed before. */
   | 'opens-traffic'
   /** An image is blocked by tag or repository, which is weaker than by digest. */
-  | 'weak-image-block';
+  | 'weak-image-block'
+  /** Pods of the snapshot run a blocked image: admission does not stop them. */
+  | 'running-blocked-image';
 
 /**
  * Something a reviewer must read before merging. `error` findings make the action ineffective (the proof
@@ -178,6 +183,24 @@ export interface NetworkActionPlan {
   readonly findings: readonly PlanFinding[];
 }
 
+/**
+ * A container of the snapshot that runs an image the blocklist catches. Admission stops only new pods, so
+ * these keep running until a responder deletes or isolates them.
+ */
+export interface BlockedImageUse {
+  /** `ns/pod`, or `ns/name[Kind]` for a workload manifest's template (standing for its replicas). */
+  readonly pod: string;
+  /** The owner workload, `ns/name[Kind]` (the pod itself, `[Pod]`, when it has none). */
+  readonly workload: string;
+  readonly container: string;
+  /** The image as the pod spec writes it. */
+  readonly image: string;
+  /** The digest the node pulled, when the snapshot's status reports it. */
+  readonly digest?: string;
+  /** The first entry of the action's `images` that catches it, as declared. */
+  readonly entry: string;
+}
+
 /** The plan of an image block: admission has no reachability to prove, only the strength of each entry. */
 export interface AdmissionActionPlan {
   readonly kind: 'admission';
@@ -185,6 +208,8 @@ export interface AdmissionActionPlan {
   readonly action: BlockImagesAction;
   readonly effective: true;
   readonly refused: false;
+  /** What the snapshot runs that the block catches, sorted by pod and container. */
+  readonly running: readonly BlockedImageUse[];
   readonly findings: readonly PlanFinding[];
 }
 
@@ -567,9 +592,40 @@ function planNetworkAction(input: PlanInput, worlds: Worlds, action: NetworkActi
   };
 }
 
-function planAdmissionAction(action: BlockImagesAction, index: number): AdmissionActionPlan {
+/**
+ * The containers of the inventory whose image one of the entries catches, with the admission's own matching:
+ * by digest (the spec's, or the one the node pulled), by repository, or by repository:tag.
+ */
+export function blockedImageUses(inventory: Inventory, images: readonly string[]): BlockedImageUse[] {
+  const entries = images.flatMap((entry) => {
+    const parsed = parseImageReference(entry);
+    return parsed.ok ? [{ entry, blocklist: blocklistFromReferences('', '', [parsed.value]) }] : [];
+  });
+  const out: BlockedImageUse[] = [];
+  if (entries.length === 0) return out;
+  for (const pod of inventory.pods) {
+    for (const c of pod.images) {
+      const hit = entries.find(({ blocklist }) => isBlocked(c.image, blocklist) || (c.digest !== undefined && blocklist.digests.has(c.digest)));
+      if (!hit) continue;
+      out.push({ pod: `${pod.namespace}/${pod.name}`, workload: workloadKey(pod.workload), container: c.container, image: c.image, ...(c.digest !== undefined ? { digest: c.digest } : {}), entry: hit.entry });
+    }
+  }
+  return out.sort((a, b) => byText(a.pod, b.pod) || byText(a.container, b.container));
+}
+
+function planAdmissionAction(action: BlockImagesAction, index: number, inventory: Inventory): AdmissionActionPlan {
   const findings: PlanFinding[] = blockStrengthWarnings(action.images).map((w) => ({ severity: 'warning', code: 'weak-image-block', message: w.message }));
-  return { kind: 'admission', index, action, effective: true, refused: false, findings };
+  const running = blockedImageUses(inventory, action.images);
+  if (running.length > 0) {
+    const pods = [...new Set(running.map((r) => r.pod))];
+    const workloads = [...new Set(running.map((r) => r.workload))];
+    findings.push({
+      severity: 'warning',
+      code: 'running-blocked-image',
+      message: `${plural(pods.length, 'running pod')} of ${plural(workloads.length, 'workload')} still run a blocked image (admission stops only new pods; delete or isolate them): ${listed(pods.map((p) => `${p} (${running.filter((r) => r.pod === p).map((r) => r.container).join(', ')})`))}`,
+    });
+  }
+  return { kind: 'admission', index, action, effective: true, refused: false, running, findings };
 }
 
 /**
@@ -582,7 +638,7 @@ export function planIncident(input: PlanInput): IncidentPlan {
   const worlds = hasNetwork ? buildWorlds(input) : undefined;
   // Evidence capture contains nothing, so the plan has no verdict for it (the runbook describes it).
   const actions: ActionPlan[] = incident.actions.flatMap((action, index) =>
-    action.kind === 'captureEvidence' ? [] : [action.kind === 'blockImages' ? planAdmissionAction(action, index) : planNetworkAction(input, worlds!, action, index)],
+    action.kind === 'captureEvidence' ? [] : [action.kind === 'blockImages' ? planAdmissionAction(action, index, input.inventory) : planNetworkAction(input, worlds!, action, index)],
   );
   return {
     incident: { id: incident.id, slug: incident.slug, title: incident.title, severity: incident.severity, file: incident.file },

@@ -3,7 +3,7 @@
  * representative pod carrying its template's labels and ports, the way the netpol-analyzer does it: all
  * replicas of a template are indistinguishable to a policy, so one stands for all.
  */
-import type { ContainerPort, NamespaceInfo, PodInfo, WorkloadRef } from './model';
+import type { ContainerImage, ContainerPort, NamespaceInfo, PodInfo, WorkloadRef } from './model';
 import { isProtocol } from './ports';
 import type { Diagnostics, RawObject } from './policies';
 
@@ -80,6 +80,44 @@ function containerPorts(spec: unknown, file: string, field: string, d: Diagnosti
   return out;
 }
 
+const CONTAINER_LISTS = [
+  ['containers', 'containerStatuses'],
+  ['initContainers', 'initContainerStatuses'],
+  ['ephemeralContainers', 'ephemeralContainerStatuses'],
+] as const;
+
+/** `algorithm:hex` after the last `@` of a status `imageID` (`docker-pullable://repo@sha256:…`, `repo@sha256:…`). */
+const IMAGE_ID_DIGEST = /@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})$/;
+
+/**
+ * The images of a pod spec, with the digests its status reports (matched by container name). Entries without a
+ * string image are skipped: a snapshot is what the cluster runs, and the blocklist can only match strings.
+ */
+function containerImages(spec: unknown, status: unknown): ContainerImage[] {
+  if (!isObject(spec)) return [];
+  const out: ContainerImage[] = [];
+  for (const [listField, statusField] of CONTAINER_LISTS) {
+    const list = spec[listField];
+    if (!Array.isArray(list)) continue;
+    const digests = new Map<string, string>();
+    const statuses = isObject(status) ? status[statusField] : undefined;
+    if (Array.isArray(statuses)) {
+      for (const st of statuses) {
+        if (!isObject(st) || typeof st.name !== 'string' || typeof st.imageID !== 'string') continue;
+        const m = IMAGE_ID_DIGEST.exec(st.imageID);
+        if (m) digests.set(st.name, m[1]);
+      }
+    }
+    for (const c of list) {
+      if (!isObject(c) || typeof c.image !== 'string' || c.image === '') continue;
+      const container = typeof c.name === 'string' ? c.name : '';
+      const digest = digests.get(container);
+      out.push(digest !== undefined ? { container, image: c.image, digest } : { container, image: c.image });
+    }
+  }
+  return out;
+}
+
 /**
  * A Pod object. It is reported under its controller owner (not resolved further: a Deployment's pod appears
  * as its ReplicaSet), or under itself when it has none. A `Node` owner (static pods) does not count.
@@ -98,7 +136,7 @@ export function parsePod(obj: RawObject, file: string, d: Diagnostics): PodInfo 
   if (controller && controller.kind !== 'Node' && typeof controller.name === 'string' && controller.name !== '') {
     workload = { namespace, name: controller.name, kind: typeof controller.kind === 'string' && controller.kind !== '' ? controller.kind : 'Pod' };
   }
-  return { namespace, name, labels, ports, workload, representative: false, source: file };
+  return { namespace, name, labels, ports, workload, images: containerImages(obj.spec, obj.status), representative: false, source: file };
 }
 
 function podTemplate(obj: RawObject, kind: WorkloadKind): unknown {
@@ -126,5 +164,5 @@ export function parseWorkload(obj: RawObject, kind: WorkloadKind, file: string, 
   const field = `${kind} ${namespace}/${name}.spec${kind === 'CronJob' ? '.jobTemplate.spec' : ''}.template`;
   const labels = stringMap(tmeta.labels, file, `${field}.metadata.labels`, d);
   const ports = containerPorts(tmpl.spec, file, `${field}.spec`, d);
-  return { namespace, name: `${name}[${kind}]`, labels, ports, workload: { namespace, name, kind }, representative: true, source: file };
+  return { namespace, name: `${name}[${kind}]`, labels, ports, workload: { namespace, name, kind }, images: containerImages(tmpl.spec, undefined), representative: true, source: file };
 }

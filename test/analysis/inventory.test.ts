@@ -109,6 +109,31 @@ describe('workloads', () => {
     assert.deepEqual(inventory(owned).pods[0].workload, { namespace: 'n', name: 'web-abc', kind: 'ReplicaSet' });
   });
 
+  test('a pod keeps each container image, with the digest its status imageID reports', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const running = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'n' },
+      spec: { initContainers: [{ name: 'init', image: 'busybox' }], containers: [{ name: 'app', image: 'ghcr.io/acme/app:1.2' }, { name: 'side', image: 'envoy' }] },
+      status: {
+        initContainerStatuses: [{ name: 'init', imageID: 'sha256:0123' }],
+        containerStatuses: [{ name: 'app', imageID: `docker-pullable://ghcr.io/acme/app@${digest}` }],
+      },
+    });
+    assert.deepEqual(inventory(running).pods[0].images, [
+      { container: 'app', image: 'ghcr.io/acme/app:1.2', digest },
+      { container: 'side', image: 'envoy' },
+      // A bare image id (no repository digest) names no pullable content: no digest.
+      { container: 'init', image: 'busybox' },
+    ]);
+  });
+
+  test('a workload manifest keeps its template images', () => {
+    const dep = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'n' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] } } } });
+    assert.deepEqual(inventory(dep).pods[0].images, [{ container: 'c', image: 'nginx:1.25' }]);
+  });
+
   test('objects without a namespace are in "default"', () => {
     assert.equal(inventory(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } })).pods[0].namespace, 'default');
   });

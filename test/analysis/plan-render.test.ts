@@ -23,6 +23,20 @@ function samplePlan(): ReturnType<typeof plan> {
   });
 }
 
+/** The sample plan on a cluster where one pod still runs the blocked image. */
+function runningMinerPlan(): ReturnType<typeof plan> {
+  const miner = owned('shop', 'miner-1', 'miner', { app: 'miner' }).replace('"image":"i"', '"image":"registry.example/miner:1.0"').replace('"name":"c"', '"name":"main"');
+  return plan({
+    incident: incident(
+      { kind: 'isolatePod', namespace: 'shop', pod: 'web-7d-a', dns: 'none' },
+      { kind: 'isolateWorkload', namespace: 'shop', selector: { app: 'cache' }, dns: 'none' },
+      { kind: 'blockImages', reason: 'miner', images: ['registry.example/miner:1.0'] },
+    ),
+    inventory: baseCluster(ALLOW_API, pod('shop', 'cache', { app: 'cache' }), miner),
+    manifests: [isolation('shop', QUARANTINE), isolation('shop', { app: 'cache' }, {}, 'airlock-inc-7-1')],
+  });
+}
+
 /** Cells of a Markdown table row, split on pipes that are not escaped. */
 function cells(row: string): string[] {
   return row
@@ -62,9 +76,15 @@ describe('plan JSON', () => {
     assert.equal(workload.action, 'isolateWorkload');
     assert.deepEqual(workload.targets, ['shop/cache']);
     assert.equal(workload.effective, true);
-    assert.deepEqual(Object.keys(images), Object.keys(isolate));
+    assert.deepEqual(Object.keys(images), [...Object.keys(isolate), 'runningImages']);
     assert.equal(images.action, 'blockImages');
     assert.equal(images.warnings.length, 1);
+    assert.deepEqual(images.runningImages, []);
+  });
+
+  test('an image block lists the running containers it does not stop (runningImages), with their owner workloads', () => {
+    const [, , images] = planToJson(runningMinerPlan());
+    assert.deepEqual(images.runningImages, [{ pod: 'shop/miner-1', workload: 'shop/miner[ReplicaSet]', container: 'main', image: 'registry.example/miner:1.0', entry: 'registry.example/miner:1.0' }]);
   });
 
   test('merges residual of several targets per direction, peer and policy', () => {
@@ -95,6 +115,14 @@ describe('plan Markdown', () => {
       ['1', 'isolateWorkload `shop` `app=cache`', '`shop/cache`', '✅ effective'],
       ['2', 'blockImages (1)', '—', '✅ admission (1 weaker than digest)'],
     ]);
+  });
+
+  test('an image block shows the pods still running a blocked image, in the summary and in a table', () => {
+    const md = formatPlanMarkdown(runningMinerPlan());
+    const row = md.split('\n').find((l) => l.startsWith('| 2 |'))!;
+    assert.deepEqual(cells(row).map((c) => c.trim()), ['2', 'blockImages (1)', '`shop/miner-1`', '✅ admission (1 weaker than digest, 1 running pod not stopped)']);
+    assert.match(md, /\| `shop\/miner-1` \| `shop\/miner\[ReplicaSet\]` \| `main` \| `registry.example\/miner:1.0` \| `registry.example\/miner:1.0` \|/);
+    assert.match(formatPlanMarkdown(samplePlan()), /No running pod in the inventory uses a blocked image\./);
   });
 
   test('lists the blast radius and the residual with the policy that still allows it', () => {
@@ -204,6 +232,12 @@ describe('plan text', () => {
     assert.match(lines[2], /^ {2}0 {2}isolatePod shop\/web-7d-a +1 +ineffective +1$/);
     assert.ok(text.includes('residual shop/web-7d-a <- shop/api[Pod]  TCP 8080  by NetworkPolicy shop/allow-api (ingress[0])'));
     assert.ok(!text.includes('\u001b'));
+  });
+
+  test('an image block counts the running pods it does not stop and prints one line per container', () => {
+    const text = formatPlanText([runningMinerPlan()]);
+    assert.match(text, /^ {2}2 {2}blockImages 1 image +1 +admission +-$/m);
+    assert.ok(text.includes('running shop/miner-1 (shop/miner[ReplicaSet]) container main: registry.example/miner:1.0  blocked by registry.example/miner:1.0'));
   });
 
   test('colours the verdict only when asked', () => {

@@ -246,6 +246,57 @@ describe('planIncident guardrails', () => {
   });
 });
 
+describe('planIncident image blocks and running pods', () => {
+  const DIGEST = `sha256:${'c'.repeat(64)}`;
+  /** A ReplicaSet-owned pod running `image`, with a status imageID when `pulled` is given. */
+  function running(name: string, image: string, pulled?: string): string {
+    return JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: 'shop', name, ownerReferences: [{ kind: 'ReplicaSet', name: 'miner-5f', controller: true }] },
+      spec: { containers: [{ name: 'main', image }] },
+      ...(pulled ? { status: { containerStatuses: [{ name: 'main', imageID: `registry.example/miner@${pulled}` }] } } : {}),
+    });
+  }
+  const blockImages = (images: string[]) => incident({ kind: 'blockImages', reason: 'miner', images });
+
+  test('lists the running pods and their owner workloads that use an image blocked by repository:tag', () => {
+    const p = plan({ incident: blockImages(['registry.example/miner:1.0']), inventory: baseCluster(running('miner-5f-a', 'registry.example/miner:1.0'), running('miner-5f-b', 'registry.example/miner:2.0')), manifests: [] });
+    const [a] = p.actions;
+    assert.equal(a.kind, 'admission');
+    assert.deepEqual(a.running, [{ pod: 'shop/miner-5f-a', workload: 'shop/miner-5f[ReplicaSet]', container: 'main', image: 'registry.example/miner:1.0', entry: 'registry.example/miner:1.0' }]);
+    assert.equal(a.effective, true, 'admission still blocks new pods: the verdict is unchanged');
+    const finding = a.findings.find((f) => f.code === 'running-blocked-image')!;
+    assert.match(finding.message, /1 running pod of 1 workload still run a blocked image .*shop\/miner-5f-a \(main\)/);
+  });
+
+  test('a digest block catches a pod whose status shows it pulled that digest, under any tag', () => {
+    const p = plan({ incident: blockImages([`registry.example/miner@${DIGEST}`]), inventory: baseCluster(running('miner-5f-a', 'registry.example/miner:latest', DIGEST), running('miner-5f-b', 'registry.example/miner:latest')), manifests: [] });
+    const [a] = p.actions;
+    assert.equal(a.kind, 'admission');
+    assert.deepEqual(
+      a.running.map((r) => [r.pod, r.digest]),
+      [['shop/miner-5f-a', DIGEST]],
+    );
+  });
+
+  test('a repository block catches every tag; pods running other images are not listed', () => {
+    const p = plan({ incident: blockImages(['registry.example/miner']), inventory: baseCluster(running('miner-5f-a', 'registry.example/miner:1.0'), running('miner-5f-b', 'registry.example/miner:2.0')), manifests: [] });
+    const [a] = p.actions;
+    assert.equal(a.kind, 'admission');
+    assert.deepEqual(a.running.map((r) => r.pod), ['shop/miner-5f-a', 'shop/miner-5f-b']);
+    assert.ok(!a.running.some((r) => r.pod.startsWith('shop/web')));
+  });
+
+  test('no running pod uses the image: no finding', () => {
+    const p = plan({ incident: blockImages(['registry.example/miner:1.0']), inventory: baseCluster(), manifests: [] });
+    const [a] = p.actions;
+    assert.equal(a.kind, 'admission');
+    assert.deepEqual(a.running, []);
+    assert.ok(!a.findings.some((f) => f.code === 'running-blocked-image'));
+  });
+});
+
 describe('planExitCode', () => {
   test('is 4 when any action is ineffective or refused, 0 otherwise', () => {
     const good = plan({ incident: incident(isolateWebA), inventory: baseCluster(), manifests: [isolation('shop', QUARANTINE)] });
