@@ -45,6 +45,27 @@ describe('reading manifests', () => {
     assert.match(read.notes[0].message, /syntax error at line \d+/);
   });
 
+  test('YAML is read with the YAML 1.2 core schema: no timestamps, no merge keys, a repeated key keeps its last value', () => {
+    const text = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: a', '  labels:', '    since: 2024-01-01', '    on: yes', '    tier: x', '    tier: y', '  base: &base {app: web}', '  merged: {<<: *base}'].join('\n');
+    const [object] = parseManifestText(text, 'core.yaml').objects.map((o) => o.object) as { metadata: Record<string, unknown> }[];
+    assert.deepEqual(object.metadata.labels, { since: '2024-01-01', on: 'yes', tier: 'y' });
+    assert.deepEqual(object.metadata.merged, { '<<': { app: 'web' } });
+  });
+
+  test('tabs in the indentation of a flow sequence are read as kubectl reads them', () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: {app: web}\nspec:\n  containers:\n  - name: c\n    args:\n      [\n\t      "-x",\n      ]\n';
+    const [object] = parseManifestText(text, 'tabs.yaml').objects.map((o) => o.object) as { spec: { containers: { args: string[] }[] } }[];
+    assert.deepEqual(object.spec.containers[0].args, ['-x']);
+  });
+
+  test('aliases that expand far beyond the text (a "billion laughs") skip the document with a note, never a crash', () => {
+    const levels = ['l0: &l0 [x, x, x, x, x, x, x, x, x]'];
+    for (let k = 1; k < 6; k++) levels.push(`l${k}: &l${k} [${Array(9).fill(`*l${k - 1}`).join(', ')}]`);
+    const read = parseManifestText(`apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n${levels.map((l) => `  ${l}`).join('\n')}\n---\n${pod('n', 'b')}\n`, 'bomb.yaml');
+    assert.deepEqual(read.objects.map((o) => (o.object.metadata as { name: string }).name), ['b']);
+    assert.match(read.notes[0].message, /skipped a document that cannot be read \(from line 1\): Excessive alias count/);
+  });
+
   test('unsupported kinds are skipped with one note per file', () => {
     const inv = inventory(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd' } }));
     assert.deepEqual(inv.notes.map((n) => n.message), ['skipped objects of kinds the analysis does not use: ConfigMap (2)']);
