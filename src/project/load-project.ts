@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError, type Problem } from '../errors';
-import { validateIncident } from '../incident/validate-incident';
+import type * as ValidateIncident from '../incident/validate-incident';
 import type { Incident } from '../incident/types';
 import { resolveGuardrails, resolveSettings, type Guardrails, type Settings } from '../settings/settings';
 import { validateGuardrails, validateSettings } from '../settings/validate-settings';
-import { IncidentCache, sha256 } from './incident-cache';
+import type { IncidentCache } from './incident-cache';
 import { loadDefaultExport } from './load-module';
 
 /** Where a project keeps its declarations (the top-level layout is fixed by DESIGN.md). */
@@ -82,7 +82,7 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
   const bySlug = new Map<string, string>();
   for (const file of incidentFiles(root)) {
     const absolute = path.join(root, file);
-    const hash = options.cache ? sha256(fs.readFileSync(absolute)) : '';
+    const hash = options.cache ? options.cache.hashFile(file, absolute) : '';
     let incident = options.cache?.incident(file, hash);
     if (!incident) {
       const loaded = loadDefaultExport(absolute, file, { fresh });
@@ -90,6 +90,9 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
         problems.push(loaded.problem);
         continue;
       }
+      // Required here: with a warm cache most runs validate no incident at all.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { validateIncident } = require('../incident/validate-incident') as typeof ValidateIncident;
       const result = validateIncident(loaded.value, { file, guardrails, clusters: settings.clusters.map((cl) => cl.name) });
       problems.push(...result.problems);
       if (!result.incident) continue;

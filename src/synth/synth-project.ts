@@ -3,10 +3,10 @@
  * validate the whole project first, render everything in memory, and only then touch `dist/`.
  */
 import * as path from 'node:path';
-import { IncidentCache } from '../project/incident-cache';
+import { IncidentCache, sha256 } from '../project/incident-cache';
 import { loadProject, type Project } from '../project/load-project';
 import { diffDist, isClean, writeDist, type DistDiff } from './dist-writer';
-import { distFolders, synthesize } from './synthesize';
+import { distFolders, synthesize, type SynthTarget } from './synthesize';
 
 /** Folder of the synthesized manifests, relative to the project root. */
 export const DIST_DIR = 'dist';
@@ -34,20 +34,25 @@ export interface SynthResult {
   readonly active: number;
 }
 
+/** What a shared folder (the platform) is rendered from, for the cache: the target's settings and the guardrails. */
+function sharedInput(project: Project, target: SynthTarget): { input: string } {
+  return { input: sha256(JSON.stringify([target.cluster ?? null, target.settings, project.guardrails])) };
+}
+
 /** Loads, validates, synthesizes and (unless `check`) writes. Throws ValidationError with nothing written. */
 export function synthProject(root: string, options: SynthProjectOptions = {}): SynthResult {
   const cache = options.cache === false || options.check ? undefined : IncidentCache.open(root);
   const project = loadProject(root, { cache });
   const outdir = options.outdir ?? path.join(root, DIST_DIR);
-  const folders = distFolders(project);
+  const folders = distFolders(project).map((f) => ({ ...f, owner: f.incident ?? sharedInput(project, f.target) }));
   // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
-  const trusted = new Set(cache ? folders.filter((f) => f.incident && cache.folderUpToDate(f.incident, f.path, outdir)).map((f) => f.path) : []);
+  const trusted = new Set(cache ? folders.filter((f) => cache.folderUpToDate(f.owner, f.path, outdir)).map((f) => f.path) : []);
   const tree = synthesize({ ...project, skip: trusted });
   const diff = diffDist(outdir, tree, trusted);
   if (!options.check) writeDist(outdir, tree, diff);
   if (cache) {
-    for (const f of folders) if (f.incident && !trusted.has(f.path)) cache.setFolder(f.incident, f.path, outdir);
-    cache.retain(new Set(project.incidents.map((i) => i.file)));
+    for (const f of folders) if (!trusted.has(f.path)) cache.setFolder(f.owner, f.path, outdir);
+    cache.retain(new Set(project.incidents.map((i) => i.file)), new Set(folders.filter((f) => !f.incident).map((f) => f.path)));
     cache.save();
   }
   return { project, diff, clean: isClean(diff), active: project.incidents.filter((i) => i.status === 'active').length };

@@ -2,14 +2,44 @@
  * Synthesis of a whole project into the `dist/` tree, in memory. Each incident gets a cdk8s App and Chart of
  * its own: resolving a chart then costs the same whatever the number of incidents, where one App holding
  * thousands of charts re-resolves the whole app per chart (quadratic). Lifted incidents produce nothing.
+ *
+ * cdk8s and the charts are loaded on first render, not on import: a `synth` whose folders are all up to date
+ * (IncidentCache) renders nothing and should not pay for loading them (about a third of its time).
  */
-import { App } from 'cdk8s';
+import type * as Cdk8s from 'cdk8s';
 import type { Incident } from '../incident/types';
 import type { Guardrails, Settings } from '../settings/settings';
-import { IncidentChart } from './incident-chart';
-import { PLATFORM_DIR, PlatformChart } from './platform-chart';
+import type * as IncidentChartModule from './incident-chart';
+import type * as PlatformChartModule from './platform-chart';
 import { renderFolder, type FolderFiles } from './render';
-import { RUNBOOK_FILE, runbook } from './runbook';
+import type * as RunbookModule from './runbook';
+
+/**
+ * Folder of the platform objects under `dist/`. The same value as platform-chart's PLATFORM_DIR (a test
+ * holds them equal), repeated here so that listing the folders does not load the chart and cdk8s.
+ */
+const PLATFORM_FOLDER = '_platform';
+
+/* eslint-disable @typescript-eslint/no-var-requires */
+let app: typeof Cdk8s.App | undefined;
+let incidentModules: { IncidentChart: typeof IncidentChartModule.IncidentChart; runbook: typeof RunbookModule } | undefined;
+let platformChartClass: typeof PlatformChartModule.PlatformChart | undefined;
+
+/** cdk8s's App, required on first use. */
+function App(): typeof Cdk8s.App {
+  return (app ??= (require('cdk8s') as typeof Cdk8s).App);
+}
+
+/** The incident chart and runbook, required on first use. */
+function incidentRenderers(): { IncidentChart: typeof IncidentChartModule.IncidentChart; runbook: typeof RunbookModule } {
+  return (incidentModules ??= { IncidentChart: (require('./incident-chart') as typeof IncidentChartModule).IncidentChart, runbook: require('./runbook') as typeof RunbookModule });
+}
+
+/** The platform chart, required on first use. */
+function platformChart(): typeof PlatformChartModule.PlatformChart {
+  return (platformChartClass ??= (require('./platform-chart') as typeof PlatformChartModule).PlatformChart);
+}
+/* eslint-enable @typescript-eslint/no-var-requires */
 
 /** The `dist/` tree: folder path (`<slug>`, or `<cluster>/<slug>` with many clusters) → its files. */
 export type DistTree = ReadonlyMap<string, FolderFiles>;
@@ -47,25 +77,28 @@ export function targets(incident: Incident, target: Pick<SynthTarget, 'cluster'>
 /** Every folder the input synthesizes to, by owner: the platform (`undefined`) or an incident. */
 export function distFolders(input: Omit<SynthInput, 'skip'>): Array<{ path: string; target: SynthTarget; incident?: Incident }> {
   return synthTargets(input.settings).flatMap((target) => [
-    { path: folderPath(target, PLATFORM_DIR), target },
+    { path: folderPath(target, PLATFORM_FOLDER), target },
     ...input.incidents.filter((i) => targets(i, target)).map((incident) => ({ path: folderPath(target, incident.slug), target, incident })),
   ]);
 }
 
 /** The files of one active incident's folder for a cluster's settings. */
 export function synthesizeIncident(incident: Incident, settings: Settings, cluster?: string): FolderFiles {
-  const chart = new IncidentChart(new App(), { incident, settings });
-  return renderFolder(chart, incident.file, { [RUNBOOK_FILE]: runbook(incident, settings, cluster) });
+  const { IncidentChart, runbook } = incidentRenderers();
+  const chart = new IncidentChart(new (App())(), { incident, settings });
+  return renderFolder(chart, incident.file, { [runbook.RUNBOOK_FILE]: runbook.runbook(incident, settings, cluster) });
 }
 
 /** The Kubernetes objects of one incident, as plain JSON (for `airlock plan`). */
 export function incidentObjects(incident: Incident, settings: Settings): Array<Record<string, unknown>> {
-  return new IncidentChart(new App(), { incident, settings }).toJson() as Array<Record<string, unknown>>;
+  const { IncidentChart } = incidentRenderers();
+  return new IncidentChart(new (App())(), { incident, settings }).toJson() as Array<Record<string, unknown>>;
 }
 
 /** The platform folder's files. */
 export function synthesizePlatform(settings: Settings, guardrails: Guardrails): FolderFiles {
-  return renderFolder(new PlatformChart(new App(), { settings, guardrails }), 'policies/settings.ts');
+  const PlatformChart = platformChart();
+  return renderFolder(new PlatformChart(new (App())(), { settings, guardrails }), 'policies/settings.ts');
 }
 
 /** The whole tree (less `skip`), deterministic: same input, same bytes. Lifted incidents produce nothing. */

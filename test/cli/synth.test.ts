@@ -2,6 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { airlock, incidentSource, makeProject, REPO, snapshotTree } from '../support/project';
@@ -119,6 +120,50 @@ describe('airlock synth', () => {
     const result = airlock(root, ['synth', '--json']);
     assert.deepEqual(JSON.parse(result.stdout).changed, ['dist/inc-2026-0142/kustomization.yaml']);
     assert.equal(fs.readFileSync(file, 'utf8'), original);
+  });
+
+  test('with a warm cache, a manifest replaced in dist/ (git checkout, an editor saving by rename) is found and undone', () => {
+    const root = makeProject();
+    assert.equal(airlock(root, ['synth']).status, 0);
+    const file = path.join(root, 'dist/inc-2026-0142/networkpolicy-payments.airlock-inc-2026-0142-0-isolate-pod.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(`${file}.swp`, original.replace('policyTypes:', 'policyTypes: # edited'));
+    fs.renameSync(`${file}.swp`, file);
+    const result = airlock(root, ['synth', '--json']);
+    assert.deepEqual(JSON.parse(result.stdout).changed, ['dist/inc-2026-0142/networkpolicy-payments.airlock-inc-2026-0142-0-isolate-pod.yaml']);
+    assert.equal(fs.readFileSync(file, 'utf8'), original);
+  });
+
+  test('with a warm cache, a file added to or removed from a folder is undone, the platform folder included', () => {
+    const root = makeProject();
+    assert.equal(airlock(root, ['synth']).status, 0);
+    fs.writeFileSync(path.join(root, 'dist/inc-2026-0143/stray.yaml'), 'kind: Stray\n');
+    fs.rmSync(path.join(root, 'dist/_platform/namespace-airlock-system.yaml'));
+    const result = JSON.parse(airlock(root, ['synth', '--json']).stdout);
+    assert.deepEqual(result.removed, ['dist/inc-2026-0143/stray.yaml']);
+    assert.deepEqual(result.added, ['dist/_platform/namespace-airlock-system.yaml']);
+  });
+
+  test('a manifest edited in place is trusted by a cached synth, reported by synth --check and repaired by synth --no-cache', () => {
+    const root = makeProject();
+    assert.equal(airlock(root, ['synth']).status, 0);
+    const file = path.join(root, 'dist/inc-2026-0142/networkpolicy-payments.airlock-inc-2026-0142-0-isolate-pod.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.appendFileSync(file, '# edited in place\n');
+    assert.equal(JSON.parse(airlock(root, ['synth', '--json']).stdout).clean, true, 'the documented limit of the cache');
+    const check = airlock(root, ['synth', '--check']);
+    assert.equal(check.status, 1);
+    assert.match(check.stdout, /~ dist\/inc-2026-0142\/networkpolicy-payments\.airlock-inc-2026-0142-0-isolate-pod\.yaml/);
+    assert.deepEqual(JSON.parse(airlock(root, ['synth', '--no-cache', '--json']).stdout).changed, ['dist/inc-2026-0142/networkpolicy-payments.airlock-inc-2026-0142-0-isolate-pod.yaml']);
+    assert.equal(fs.readFileSync(file, 'utf8'), original);
+  });
+
+  test('the project option may come before the command (-C DIR synth)', () => {
+    const root = makeProject();
+    const result = airlock(os.tmpdir(), ['-C', root, 'synth', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).activeIncidents, 3);
+    assert.ok(fs.existsSync(path.join(root, 'dist/_platform/kustomization.yaml')));
   });
 
   test('a settings change re-synthesizes incidents the cache already knew', () => {

@@ -15,7 +15,8 @@ import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kub
 import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../../src/incident/declare';
 import type { Action } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings, type AdmissionSettings } from '../../src/settings/settings';
-import { synthesize, synthesizeIncident } from '../../src/synth/synthesize';
+import { distFolders, synthesize, synthesizeIncident } from '../../src/synth/synthesize';
+import { PLATFORM_DIR } from '../../src/synth/platform-chart';
 import { writeDist } from '../../src/synth/dist-writer';
 import { incident, manifestsText } from './fixtures';
 
@@ -143,5 +144,12 @@ describe('platform folder per admission mode', () => {
   test('Kyverno mode writes an enforcing ClusterPolicy', () => {
     const policy = build({ mode: 'kyverno' }).find((o) => o.kind === 'ClusterPolicy')!;
     assert.ok(JSON.stringify(policy.spec).includes('Enforce'));
+  });
+});
+
+describe('dist folders', () => {
+  test('the platform folder is listed under platform-chart’s PLATFORM_DIR (synthesize.ts repeats the name to load no chart)', () => {
+    const folders = distFolders({ settings, guardrails: DEFAULT_GUARDRAILS, incidents: [] });
+    assert.deepEqual(folders.map((f) => f.path), [PLATFORM_DIR]);
   });
 });

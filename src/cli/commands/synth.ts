@@ -1,4 +1,4 @@
-/** `airlock synth [--check] [--json]`: incidents → `dist/`, or the CI drift check. */
+/** `airlock synth [--check] [--no-cache] [--json]`: incidents → `dist/`, or the CI drift check. */
 import { Command } from 'commander';
 import { ExitCode } from '../../errors';
 import type * as SynthProject from '../../synth/synth-project';
@@ -7,6 +7,8 @@ import { output, plural, projectRoot } from '../context';
 interface SynthOptions {
   readonly check?: boolean;
   readonly json?: boolean;
+  /** False with `--no-cache`. */
+  readonly cache: boolean;
 }
 
 /** The `synth` command; resolves to its exit code. */
@@ -14,11 +16,12 @@ export function synthCommand(setExit: (code: number) => void): Command {
   return new Command('synth')
     .description('validate every incident and synthesize the containment manifests into dist/')
     .option('--check', `write nothing; exit ${ExitCode.drift} and list the files when dist/ differs from what would be synthesized (CI drift check)`)
+    .option('--no-cache', 'compare every file of dist/ and rewrite what differs, even a file edited in place (see README: caching)')
     .option('--json', 'print the result as JSON')
     .action((opts: SynthOptions, command: Command) => {
       // Loaded on use: cdk8s and the charts are not needed to print --help or run other commands.
       const { synthProject } = require('../../synth/synth-project') as typeof SynthProject;
-      const result = synthProject(projectRoot(command), { check: opts.check });
+      const result = synthProject(projectRoot(command), { check: opts.check, cache: opts.cache });
       const { diff } = result;
       const drift = opts.check && !result.clean;
       output(
