@@ -2,13 +2,15 @@
  * Git delivery benchmark: a new incident written → synthesized → committed → branch pushed to a local bare
  * remote, in a repository that already holds 1,000 incidents (committed with their dist/). Measured in process
  * (the library path the alert intake uses) and through the CLI (process start included). Target p50 ≤ 400 ms.
+ * Also: how much of it is synthesis (synthProject alone for the same step), and a batch of ten incidents
+ * proposed at once (proposeIncidents: one synthesis, one fetch, ten commits, one push), as the intake does.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthProject } from '../src/synth/synth-project';
-import { proposeIncident } from '../src/workflow/propose-incident';
+import { proposeIncident, proposeIncidents } from '../src/workflow/propose-incident';
 
 const REPO = path.resolve(__dirname, '..');
 
@@ -68,6 +70,24 @@ export async function benchPropose(): Promise<ProposeBenchResult[]> {
       await proposeIncident({ root, id });
       library.push(performance.now() - t0);
     }
+    const synth: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const id = `INC-SYN-${k}`;
+      fs.writeFileSync(path.join(root, 'incidents', `${id}.ts`), source(id, 7000 + k));
+      const t0 = performance.now();
+      synthProject(root);
+      synth.push(performance.now() - t0);
+      await proposeIncident({ root, id });
+    }
+    const batch: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const ids = Array.from({ length: 10 }, (_, j) => `INC-BATCH-${k}-${j}`);
+      const t0 = performance.now();
+      ids.forEach((id, j) => fs.writeFileSync(path.join(root, 'incidents', `${id}.ts`), source(id, 8000 + 10 * k + j)));
+      const results = await proposeIncidents({ root, incidents: ids.map((id) => ({ id })) });
+      if (!results.every((r) => r.ok && r.proposed.git.pushed)) throw new Error('batch: not every incident was pushed');
+      batch.push(performance.now() - t0);
+    }
     const cli: number[] = [];
     for (let k = 0; k < 5; k++) {
       const id = `INC-CLI-${k}`;
@@ -81,6 +101,8 @@ export async function benchPropose(): Promise<ProposeBenchResult[]> {
     return [
       { name: 'propose, in process (library path of the alert intake)', p50Ms: percentile(library, 50), p90Ms: percentile(library, 90), runs: library.length, notes },
       { name: '`airlock propose` CLI (process start included)', p50Ms: percentile(cli, 50), p90Ms: percentile(cli, 90), runs: cli.length, notes },
+      { name: 'of which synthesis: synthProject alone, one new incident', p50Ms: percentile(synth, 50), p90Ms: percentile(synth, 90), runs: synth.length, notes: 'the same step timed on its own (src/synth, not the git layer)' },
+      { name: 'batch: 10 new incidents in one proposeIncidents', p50Ms: percentile(batch, 50), p90Ms: percentile(batch, 90), runs: batch.length, notes: 'what the intake writer does with queued alerts: one synthesis, one fetch, ten commits on ten branches, one push' },
     ];
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -69,45 +69,69 @@ function reflogMessage(commit: string): string {
 
 /**
  * Fast-forwards the checked-out branch, its index and work tree together, like `git merge --ff-only` would, with
- * the change's paths staged first (the work tree already holds exactly what was committed there). Works on a copy
- * of the index under git's own `index.lock`, so a concurrent git command sees either the old or the new index.
+ * the change's paths staged first (the work tree already holds exactly what was committed there).
  */
 async function fastForwardCheckout(git: Git, ref: string, local: string, options: SyncLocalBranchOptions): Promise<LocalSync> {
+  const moved = await withCheckoutIndex(git, options.tmpDir, async (index) => {
+    await stageWorkTree(index, options.paths);
+    if ((await git.attempt(['update-ref', '-m', reflogMessage(options.commit), ref, options.commit, local], { quiet: true })).exitCode !== 0) return false;
+    if ((await index.attempt(['read-tree', '-m', '-u', local, options.commit], { quiet: true })).exitCode !== 0) {
+      await git.attempt(['update-ref', '-m', 'airlock: undo fast-forward', ref, local, options.commit], { quiet: true });
+      return false;
+    }
+    return true;
+  });
+  return moved ? 'fast-forwarded' : 'untouched';
+}
+
+/**
+ * After a review branch was pushed from a checkout of the base branch: stages the change's paths in that
+ * checkout's index, exactly as they were committed. Why: left untracked, the incident's files make `git pull`
+ * of the merged pull request (and `git switch airlock/<id>`) refuse to "overwrite untracked working tree
+ * files"; staged with the same content as the merge brings, the pull fast-forwards over them, and `git status`
+ * shows them as what they are, a change on its way to the base. Returns false (nothing changed) when the
+ * index is busy or the staging fails.
+ */
+export async function stageInCheckout(git: Git, paths: readonly string[], tmpDir: string): Promise<boolean> {
+  return withCheckoutIndex(git, tmpDir, async (index) => {
+    await stageWorkTree(index, paths);
+    return true;
+  });
+}
+
+/**
+ * Edits a copy of the checkout's index under git's own `index.lock` and installs it when `edit` returns true,
+ * so a concurrent git command sees either the old or the new index, never half of one. Another git holding
+ * the lock, or `edit` failing, leaves the index as it was.
+ */
+async function withCheckoutIndex(git: Git, tmpDir: string, edit: (index: Git) => Promise<boolean>): Promise<boolean> {
   const indexPath = resolve(git.dir, (await git.run(['rev-parse', '--git-path', 'index'])).trim());
   const lockPath = `${indexPath}.lock`;
   let lock: number | undefined;
   try {
     lock = openSync(lockPath, 'wx');
   } catch {
-    return 'untouched'; // another git process holds the index
+    return false; // another git process holds the index
   }
   let installed = false;
   try {
-    const scratch = join(options.tmpDir, 'checkout-index');
+    const scratch = join(tmpDir, 'checkout-index');
     try {
       copyFileSync(indexPath, scratch);
     } catch {
-      return 'untouched';
+      return false;
     }
-    const index = git.withEnv({ GIT_INDEX_FILE: scratch });
     try {
-      await stageWorkTree(index, options.paths);
+      if (!(await edit(git.withEnv({ GIT_INDEX_FILE: scratch })))) return false;
     } catch {
-      return 'untouched';
-    }
-    if ((await git.attempt(['update-ref', '-m', reflogMessage(options.commit), ref, options.commit, local], { quiet: true })).exitCode !== 0) {
-      return 'untouched';
-    }
-    if ((await index.attempt(['read-tree', '-m', '-u', local, options.commit], { quiet: true })).exitCode !== 0) {
-      await git.attempt(['update-ref', '-m', 'airlock: undo fast-forward', ref, local, options.commit], { quiet: true });
-      return 'untouched';
+      return false;
     }
     writeSync(lock, readFileSync(scratch));
     closeSync(lock);
     lock = undefined;
     renameSync(lockPath, indexPath);
     installed = true;
-    return 'fast-forwarded';
+    return true;
   } finally {
     if (lock !== undefined) closeSync(lock);
     if (!installed) {

@@ -6,11 +6,14 @@
  * What a responder can rely on:
  * - Only the change's paths are committed. The commit's tree is the remote head's with those paths replaced by
  *   the work tree's state of them (stage.ts, tree-edit.ts); the responder's HEAD, index and other files are never
- *   read or written (one exception below). Nothing else they were doing can end up in the containment commit.
+ *   read or written (two exceptions below). Nothing else they were doing can end up in the containment commit.
  * - They stay on the branch they were on. Nothing is checked out. In branch mode the commit exists on the remote
  *   and in `refs/remotes/<remote>/<branch>`; `git switch airlock/<id>` gives a local branch tracking it. A local
  *   branch of the pushed name is fast-forwarded only when that is lossless, which is what makes `main` contain a
  *   break-glass commit right after `--direct` from a checkout of `main` (see local-sync.ts).
+ * - With `stageInCheckout` (the CLI), review-branch files are staged in the index of a checkout of the base, so
+ *   that `git pull` of the merged pull request fast-forwards over them instead of refusing to overwrite
+ *   untracked files (see local-sync.ts).
  * - Proposing is declarative: on the branch, the change's paths become what the work tree holds. A second
  *   proposal of the same incident adds a commit to the same branch (and so updates the same pull request).
  * - Never a force-push, never a rewrite of the base. A push that loses a race is retried on top of the new
@@ -28,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, retryPolicy, type RetryOptions } from './backoff';
 import { GitDeliveryError, PushRejectedError } from './errors';
-import { syncLocalBranches, type LocalSync } from './local-sync';
+import { stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
 import { formatCommitMessage } from './message';
 import { checkBranchName, checkRemoteName, literalPathspecs, normalizeChangePaths } from './names';
 import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
@@ -86,6 +89,12 @@ interface DeliveryOptions {
   readonly author?: Identity;
   /** Called at each step; awaited. */
   readonly onEvent?: (event: ProposeEvent) => void | Promise<void>;
+  /**
+   * When the work tree is a checkout of the base branch, stage the files delivered on review branches in its
+   * index (see stageInCheckout), so that `git pull` of the merged pull request works. Default false: the
+   * intake's checkout is Airlock's own; the CLI sets it for the responder's.
+   */
+  readonly stageInCheckout?: boolean;
 }
 
 /** Inputs of {@link proposeChange}. */
@@ -206,6 +215,10 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     const tips = new Map<string, { commit: string; paths: string[] }>();
     for (const { item, commit } of landed) tips.set(item.target, { commit, paths: [...(tips.get(item.target)?.paths ?? []), ...item.paths] });
     const local = await syncLocalBranches(git, [...tips].map(([branch, t]) => ({ branch, commit: t.commit, paths: t.paths })), tmp);
+    const reviewed = pending.filter((p) => p.mode.kind === 'branch' && results[p.index]?.ok).flatMap((p) => p.paths);
+    if (options.stageInCheckout && reviewed.length > 0 && (await git.attempt(['symbolic-ref', '-q', 'HEAD'])).stdout.trim() === `refs/heads/${base}`) {
+      await stageInCheckout(git, reviewed, tmp);
+    }
     return results.map((r) => (r.ok && r.result.pushed ? { ok: true, result: { ...r.result, local: local.get(r.result.branch) ?? 'untouched' } } : r));
   } catch (error) {
     if (error instanceof GitCommandError) {

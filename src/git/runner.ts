@@ -14,6 +14,7 @@
  * (`read-tree`, `update-ref`) they pass `{ quiet: true }`, which sets `GIT_TRACE` so git announces itself on
  * stderr (the trace line is dropped again from error text).
  */
+import { existsSync } from 'node:fs';
 import { GitError, simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { GitDeliveryError } from './errors';
 
@@ -193,8 +194,13 @@ export function gitAt(dir: string): Git {
   return new SimpleGitRunner(dir, {});
 }
 
+/** Tops of work trees already found, by the directory asked about (a long-running intake asks every batch). */
+const tops = new Map<string, string>();
+
 /** Opens the work tree containing `cwd` at its top, so every path is repository-relative. */
 export async function openWorkTree(cwd: string): Promise<Git> {
+  const known = tops.get(cwd);
+  if (known !== undefined && existsSync(known)) return gitAt(known);
   let top: string;
   try {
     top = (await gitAt(cwd).run(['rev-parse', '--show-toplevel'])).trim();
@@ -203,5 +209,6 @@ export async function openWorkTree(cwd: string): Promise<Git> {
     throw new GitDeliveryError(`open repository at ${cwd}`, reason, 'run Airlock inside a clone of the GitOps repository');
   }
   if (top === '') throw new GitDeliveryError(`open repository at ${cwd}`, 'not inside a work tree', 'run Airlock inside a clone (not a bare repository)');
+  tops.set(cwd, top);
   return gitAt(top);
 }

@@ -46,6 +46,8 @@ export interface ProposeIncidentOptions {
   readonly forge?: ForgeCallOptions;
   /** Environment for the controller notification (tests). */
   readonly notify?: NotifyOptions;
+  /** Stage review-branch files in a checkout of the base so `git pull` of the merge works (the CLI; see proposeChanges). */
+  readonly stageInCheckout?: boolean;
 }
 
 /** What was proposed. */
@@ -173,6 +175,7 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
     // still bounded: the jittered delays add up to well under a minute.
     retry: { attempts: PUSH_ATTEMPTS },
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.stageInCheckout ? { stageInCheckout: true } : {}),
   });
 
   await Promise.all(

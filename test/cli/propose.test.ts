@@ -6,6 +6,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { airlock, airlockAsync, incidentSource } from '../support/project';
 import { git, gitProject as gitProjectWith } from '../support/git-project';
@@ -37,6 +38,21 @@ describe('airlock propose', () => {
     assert.equal(git(remote, 'rev-parse', 'main'), git(root, 'rev-parse', 'origin/main'));
     assert.equal(git(remote, 'log', '--format=%s', 'main').trim(), 'seed');
     assert.ok(fs.existsSync(path.join(root, 'policies/notes.ts')));
+  });
+
+  test('after the pull request is merged, `git pull` in the proposing checkout fast-forwards over the incident files', () => {
+    const { root, remote } = gitProject();
+    assert.equal(airlock(root, ['propose', 'INC-1']).status, 0);
+    assert.equal(git(root, 'status', '--porcelain', '--', 'incidents/INC-1.ts').trim(), 'A  incidents/INC-1.ts', 'staged as it was committed');
+    // The reviewer merges the pull request (a merge commit) from another clone.
+    const reviewer = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-reviewer-')), 'clone');
+    git(os.tmpdir(), 'clone', '--quiet', remote, reviewer);
+    git(reviewer, '-c', 'user.name=r', '-c', 'user.email=r@example.test', 'merge', '--quiet', '--no-ff', '-m', 'Merge airlock/inc-1', 'origin/airlock/inc-1');
+    git(reviewer, 'push', '--quiet', 'origin', 'main');
+
+    git(root, 'pull', '--quiet', '--no-rebase', 'origin', 'main');
+    assert.equal(git(root, 'rev-parse', 'HEAD'), git(remote, 'rev-parse', 'main'));
+    assert.equal(git(root, 'status', '--porcelain', '--', 'incidents/INC-1.ts', 'dist/inc-1'), '', 'nothing left over for INC-1');
   });
 
   test('--direct needs a reason; with one it commits to main with Airlock-Break-Glass, and the next propose is an update', () => {

@@ -65,7 +65,7 @@ function loadModules(): { proposeIncident: typeof Propose.proposeIncident; loadI
 }
 
 /** The options every delivery command passes on: break-glass, remote, base and progress. */
-function delivery(opts: DeliveryOptions, what: string): Pick<Propose.ProposeIncidentOptions, 'direct' | 'remote' | 'base' | 'onEvent'> {
+function delivery(opts: DeliveryOptions, what: string): Pick<Propose.ProposeIncidentOptions, 'direct' | 'remote' | 'base' | 'onEvent' | 'stageInCheckout'> {
   if (opts.direct && !opts.reason?.trim()) throw new UsageError(`--direct skips review, so it needs --reason "why this ${what} cannot wait"`);
   const onEvent = progress(opts.json);
   return {
@@ -73,6 +73,8 @@ function delivery(opts: DeliveryOptions, what: string): Pick<Propose.ProposeInci
     ...(opts.remote ? { remote: opts.remote } : {}),
     ...(opts.base ? { base: opts.base } : {}),
     ...(onEvent ? { onEvent } : {}),
+    // The responder's checkout: a review branch's files are staged so `git pull` of the merged PR works.
+    stageInCheckout: true,
   };
 }
 
