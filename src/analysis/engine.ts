@@ -257,15 +257,20 @@ export class PolicyEngine {
   private readonly admin: CompiledAdminPolicy[];
   private readonly baseline: CompiledAdminPolicy | undefined;
   /** Each class's row per direction, computed on first use; classes selected by the same policies share a row. */
-  private readonly rows: Record<Direction, (Row | undefined)[]> = { ingress: [], egress: [] };
+  private readonly rows: Record<Direction, (Row | undefined)[]>;
   private readonly sharedRows: Record<Direction, Map<string, Row>> = { ingress: new Map(), egress: new Map() };
   private readonly namespaceIds = new Map<string, number>();
-  private readonly egressVectors: (RowVector | undefined)[] = [];
-  private readonly ingressVectors: (RowVector | undefined)[] = [];
+  private readonly egressVectors: (RowVector | undefined)[];
+  private readonly ingressVectors: (RowVector | undefined)[];
   private readonly vectorsByRow = new Map<Row, Map<string, RowVector>>();
 
   constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
     this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6'], options.basis);
+    // Filled on first use in any order: sized up front, so they stay fast arrays rather than sparse ones.
+    const slots = <T>(): (T | undefined)[] => new Array<T | undefined>(this.universe.classes.length).fill(undefined);
+    this.rows = { ingress: slots(), egress: slots() };
+    this.egressVectors = slots();
+    this.ingressVectors = slots();
     for (const np of inventory.networkPolicies) {
       const list = this.netpolsByNamespace.get(np.namespace);
       if (list) list.push(np);
