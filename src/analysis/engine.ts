@@ -289,13 +289,16 @@ export class PolicyEngine {
     return compiled;
   }
 
-  /** The row of a class in one direction. */
+  /** The row of a class in one direction, computed on first use. */
   private row(direction: Direction, classId: number): Row {
-    return this.rows[direction][classId] ?? this.assignRows(classId)[direction];
+    return this.rows[direction][classId] ?? this.assignRow(direction, classId);
   }
 
-  /** Computes a class's rows in both directions (each selector is matched once per class, for both). */
-  private assignRows(classId: number): Record<Direction, Row> {
+  /**
+   * Computes a class's row in one direction. Directions are computed separately: a plan's isolated target needs
+   * every peer's egress row (who may send to it) but the ingress rows of the few peers it may still reach.
+   */
+  private assignRow(direction: Direction, classId: number): Row {
     const c = this.universe.classes[classId];
     const netpols = this.compiledNetpols(c.namespace.name);
     let namespaceId = this.namespaceIds.get(c.namespace.name);
@@ -303,31 +306,29 @@ export class PolicyEngine {
       namespaceId = this.namespaceIds.size;
       this.namespaceIds.set(c.namespace.name, namespaceId);
     }
-    const adminSelected = this.admin.length === 0 ? NO_ADMIN : this.admin.map((p) => adminSubjectSelects(p.info, c));
+    // Policies by position: admin ones cluster-wide, NetworkPolicies within their namespace (same-named
+    // policies of two namespaces are different policies, and their rules select in their own namespace).
+    const adminSelected = this.admin.length === 0 ? NO_ADMIN : this.admin.map((p) => p[direction].length > 0 && adminSubjectSelects(p.info, c));
+    let key = '';
+    for (let k = 0; k < this.admin.length; k++) if (adminSelected[k]) key += `${k},`;
     const selected: boolean[] = [];
-    for (const p of netpols) selected.push(matchesSelector(p.info.podSelector, c.labels));
-    const baselineSelects = this.baseline !== undefined && adminSubjectSelects(this.baseline.info, c);
-    for (const direction of ['ingress', 'egress'] as const) {
-      // Policies by position: admin ones cluster-wide, NetworkPolicies within their namespace (same-named
-      // policies of two namespaces are different policies, and their rules select in their own namespace).
-      let key = '';
-      for (let k = 0; k < this.admin.length; k++) if (adminSelected[k] && this.admin[k][direction].length > 0) key += `${k},`;
-      let isolating = false;
-      for (let k = 0; k < netpols.length; k++) {
-        if (!selected[k] || !netpols[k][direction]) continue;
-        key += `${isolating ? '' : `|${namespaceId}:`}${k},`;
-        isolating = true;
-      }
-      const baseline = baselineSelects && this.baseline![direction].length > 0 ? this.baseline : undefined;
-      if (baseline) key += '|b';
-      let row = this.sharedRows[direction].get(key);
-      if (!row) {
-        row = this.newRow(direction, adminSelected, netpols, selected, baseline);
-        this.sharedRows[direction].set(key, row);
-      }
-      this.rows[direction][classId] = row;
+    let isolating = false;
+    for (let k = 0; k < netpols.length; k++) {
+      const hit = netpols[k][direction] !== undefined && matchesSelector(netpols[k].info.podSelector, c.labels);
+      selected.push(hit);
+      if (!hit) continue;
+      key += `${isolating ? '' : `|${namespaceId}:`}${k},`;
+      isolating = true;
     }
-    return { ingress: this.rows.ingress[classId]!, egress: this.rows.egress[classId]! };
+    const baseline = this.baseline !== undefined && this.baseline[direction].length > 0 && adminSubjectSelects(this.baseline.info, c) ? this.baseline : undefined;
+    if (baseline) key += '|b';
+    let row = this.sharedRows[direction].get(key);
+    if (!row) {
+      row = this.newRow(direction, adminSelected, netpols, selected, baseline);
+      this.sharedRows[direction].set(key, row);
+    }
+    this.rows[direction][classId] = row;
+    return row;
   }
 
   private newRow(direction: Direction, adminSelected: readonly boolean[], netpols: readonly CompiledNetworkPolicy[], selected: readonly boolean[], baseline: CompiledAdminPolicy | undefined): Row {

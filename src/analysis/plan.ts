@@ -283,6 +283,28 @@ function sourced(manifests: readonly Manifest[], source: string): SourcedObject[
   return manifests.map((m) => ({ object: m as unknown as Record<string, unknown>, source }));
 }
 
+/**
+ * Engines of snapshots, by inventory and address families. The snapshot is the same for every incident of a
+ * run and for each backend an incident is compared under, so its engine (and the reach vectors computed on
+ * it) is built once; the after and reference inventories differ per plan and get engines of their own.
+ */
+const snapshotEngines = new WeakMap<Inventory, Map<string, PolicyEngine>>();
+
+function snapshotEngine(inventory: Inventory, options: EngineOptions): PolicyEngine {
+  let byFamilies = snapshotEngines.get(inventory);
+  if (!byFamilies) {
+    byFamilies = new Map();
+    snapshotEngines.set(inventory, byFamilies);
+  }
+  const key = (options.ipFamilies ?? ['IPv4', 'IPv6']).join(',');
+  let engine = byFamilies.get(key);
+  if (!engine) {
+    engine = new PolicyEngine(inventory, { ipFamilies: options.ipFamilies });
+    byFamilies.set(key, engine);
+  }
+  return engine;
+}
+
 function buildWorlds(input: PlanInput): Worlds {
   const { incident, inventory } = input;
   let labelled = inventory;
@@ -300,7 +322,7 @@ function buildWorlds(input: PlanInput): Worlds {
   const policies = withManifests({ namespaces: after.namespaces, pods: [], networkPolicies: [], adminNetworkPolicies: [], notes: [] }, sourced(input.reference, `${incident.file} (reference rendering)`));
   const reference: Inventory = { ...policies, namespaces: after.namespaces, pods: after.pods };
   const options = input.engineOptions ?? {};
-  const before = new PolicyEngine(inventory, options);
+  const before = snapshotEngine(inventory, options);
   // The after inventory is the snapshot with a few pods relabelled: its classes are derived from the snapshot's.
   return { before, after: new PolicyEngine(after, { ...options, basis: inventory }), reference: new PolicyEngine(reference, options) };
 }
