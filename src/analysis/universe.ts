@@ -92,25 +92,24 @@ function partition(inventory: Inventory, basis?: Inventory): Partition {
 }
 
 function fullPartition(inventory: Inventory): Partition {
-  const byKey = new Map<string, { namespace: NamespaceInfo; labels: Labels; ports: readonly ContainerPort[]; portsKey: string; pods: PodInfo[] }>();
-  for (const pod of inventory.pods) {
-    const { key, portsKey: pk } = podKey(pod);
-    let entry = byKey.get(key);
-    if (!entry) {
-      const namespace = inventory.namespaces.get(pod.namespace) ?? { name: pod.namespace, labels: {} };
-      entry = { namespace, labels: pod.labels, ports: pod.ports, portsKey: pk, pods: [] };
-      byKey.set(key, entry);
-    }
-    entry.pods.push(pod);
-  }
-  const classes: PodClass[] = [...byKey.values()].map((e, id) => ({ id, ...e }));
+  const byKey = new Map<string, PodClass & { pods: PodInfo[] }>();
+  const classes: PodClass[] = [];
   const classOfPod = new Map<PodInfo, PodClass>();
   const classesByNamespace = new Map<string, PodClass[]>();
-  for (const c of classes) {
-    for (const p of c.pods) classOfPod.set(p, c);
-    const list = classesByNamespace.get(c.namespace.name) ?? [];
-    list.push(c);
-    classesByNamespace.set(c.namespace.name, list);
+  for (const pod of inventory.pods) {
+    const { key, portsKey: pk } = podKey(pod);
+    let c = byKey.get(key);
+    if (!c) {
+      const namespace = inventory.namespaces.get(pod.namespace) ?? { name: pod.namespace, labels: {} };
+      c = { id: classes.length, namespace, labels: pod.labels, ports: pod.ports, portsKey: pk, pods: [] };
+      byKey.set(key, c);
+      classes.push(c);
+      const list = classesByNamespace.get(namespace.name);
+      if (list) list.push(c);
+      else classesByNamespace.set(namespace.name, [c]);
+    }
+    c.pods.push(pod);
+    classOfPod.set(pod, c);
   }
   return { classes, classOfPod, classesByNamespace };
 }
