@@ -117,8 +117,16 @@ function classWorkloads(engine: PolicyEngine, classId: number): readonly ClassWo
   const index = peerIndex(engine);
   let list = index.classWorkloads[classId];
   if (!list) {
+    const pods = engine.universe.classes[classId].pods;
+    // Usually every pod of a class has the same owner: one entry, without a map or a key per pod.
+    const w = pods[0].workload;
+    if (pods.every((p) => p.workload === w || (p.workload.namespace === w.namespace && p.workload.name === w.name && p.workload.kind === w.kind))) {
+      list = [{ key: workloadKey(w), workload: w, pods }];
+      index.classWorkloads[classId] = list;
+      return list;
+    }
     const byWorkload = new Map<string, { key: string; workload: WorkloadRef; pods: PodInfo[] }>();
-    for (const p of engine.universe.classes[classId].pods) {
+    for (const p of pods) {
       const key = workloadKey(p.workload);
       const entry = byWorkload.get(key);
       if (entry) entry.pods.push(p);
