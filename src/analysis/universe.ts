@@ -30,16 +30,6 @@ export interface Universe {
   readonly classesByNamespace: ReadonlyMap<string, readonly PodClass[]>;
 }
 
-/** Length-prefixed, so no label text (however crafted) makes two different label sets share a key. */
-function labelsKey(labels: Labels): string {
-  let key = '';
-  for (const k of Object.keys(labels).sort()) {
-    const v = labels[k];
-    key += `${k.length}:${k}${v.length}:${v}`;
-  }
-  return key;
-}
-
 function portsKey(ports: readonly ContainerPort[]): string {
   let key = '';
   for (const p of ports) {
@@ -53,20 +43,53 @@ function ipSetsOf(peers: readonly Peer[]): IpSet[] {
   return peers.flatMap((p) => (p.kind === 'ips' ? [p.ips] : []));
 }
 
-/**
- * Class keys per pod object. Pods are immutable and the inventories a plan derives (with its manifests, with a
- * label applied) share every unchanged pod object, so each pod's key is computed once across them.
- */
-const podKeys = new WeakMap<PodInfo, { readonly key: string; readonly portsKey: string }>();
+/** FNV-1a over a string's UTF-16 code units, continuing from `h`. */
+function hashText(s: string, h: number): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h;
+}
 
-function podKey(pod: PodInfo): { readonly key: string; readonly portsKey: string } {
-  let k = podKeys.get(pod);
-  if (!k) {
-    const pk = portsKey(pod.ports);
-    k = { key: `${pod.namespace.length}:${pod.namespace}\u0000${labelsKey(pod.labels)}\u0000${pk}`, portsKey: pk };
-    podKeys.set(pod, k);
+const FNV_OFFSET = 2166136261 | 0;
+
+/**
+ * A hash of what makes a pod's class (namespace, labels in any order, ports in order). Only a bucket: pods of
+ * one bucket are compared field by field, so a collision (however crafted) never merges two classes. Cheaper
+ * than a string key per pod, which a freshly loaded snapshot of 10,000 pods paid for in tens of milliseconds.
+ */
+function classHash(pod: PodInfo): number {
+  let labels = 0;
+  for (const k of Object.keys(pod.labels)) {
+    // Order-independent: the entries' hashes are added.
+    labels = (labels + Math.imul(hashText(pod.labels[k], hashText(k, FNV_OFFSET) ^ 0x3d), 0x2c1b3c6d)) | 0;
   }
-  return k;
+  let h = hashText(pod.namespace, FNV_OFFSET) ^ labels;
+  for (const p of pod.ports) h = Math.imul(hashText(p.name ?? '', h ^ p.port) ^ p.protocol.charCodeAt(0), 16777619);
+  return h;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!Object.prototype.hasOwnProperty.call(b, k) || a[k] !== b[k]) return false;
+  return true;
+}
+
+function samePorts(a: readonly ContainerPort[], b: readonly ContainerPort[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k].port !== b[k].port || a[k].protocol !== b[k].protocol || (a[k].name ?? '') !== (b[k].name ?? '')) return false;
+  return true;
+}
+
+/** True when a pod belongs to a class: same namespace, labels and ports, which is all a policy can see. */
+function fits(pod: PodInfo, c: PodClass): boolean {
+  return c.namespace.name === pod.namespace && samePorts(pod.ports, c.ports) && sameLabels(pod.labels, c.labels);
+}
+
+function newClass(id: number, pod: PodInfo, namespaces: Inventory['namespaces']): PodClass & { pods: PodInfo[] } {
+  const namespace = namespaces.get(pod.namespace) ?? { name: pod.namespace, labels: {} };
+  return { id, namespace, labels: pod.labels, ports: pod.ports, portsKey: portsKey(pod.ports), pods: [] };
 }
 
 type Partition = Pick<Universe, 'classes' | 'classOfPod' | 'classesByNamespace'>;
@@ -92,31 +115,27 @@ function partition(inventory: Inventory, basis?: Inventory): Partition {
 }
 
 function fullPartition(inventory: Inventory): Partition {
-  const byKey = new Map<string, PodClass & { pods: PodInfo[] }>();
+  const buckets = new Map<number, (PodClass & { pods: PodInfo[] })[]>();
   const classes: PodClass[] = [];
   const classOfPod = new Map<PodInfo, PodClass>();
   const classesByNamespace = new Map<string, PodClass[]>();
   for (const pod of inventory.pods) {
-    const { key, portsKey: pk } = podKey(pod);
-    let c = byKey.get(key);
+    const h = classHash(pod);
+    let bucket = buckets.get(h);
+    let c = bucket?.find((x) => fits(pod, x));
     if (!c) {
-      const namespace = inventory.namespaces.get(pod.namespace) ?? { name: pod.namespace, labels: {} };
-      c = { id: classes.length, namespace, labels: pod.labels, ports: pod.ports, portsKey: pk, pods: [] };
-      byKey.set(key, c);
+      c = newClass(classes.length, pod, inventory.namespaces);
+      if (bucket) bucket.push(c);
+      else buckets.set(h, (bucket = [c]));
       classes.push(c);
-      const list = classesByNamespace.get(namespace.name);
+      const list = classesByNamespace.get(c.namespace.name);
       if (list) list.push(c);
-      else classesByNamespace.set(namespace.name, [c]);
+      else classesByNamespace.set(c.namespace.name, [c]);
     }
     c.pods.push(pod);
     classOfPod.set(pod, c);
   }
   return { classes, classOfPod, classesByNamespace };
-}
-
-/** The class key of a class: the key every one of its pods has. */
-function classKey(c: PodClass): string {
-  return podKey(c.pods[0]).key;
 }
 
 /** Past this share of changed pods, grouping from scratch is as cheap as carrying the basis' classes over. */
@@ -162,15 +181,14 @@ function derivePartition(inventory: Inventory, basis: Inventory, from: Partition
     const list = membersOf(from.classOfPod.get(p)!);
     list.splice(list.indexOf(p), 1);
   }
-  let byKey: Map<string, PodClass> | undefined;
+  // A changed pod joins the class of its namespace that fits it, or a new one.
+  const created = new Map<string, PodClass[]>();
   for (const p of fresh) {
-    byKey ??= new Map(from.classes.map((c) => [classKey(c), c]));
-    const { key, portsKey: pk } = podKey(p);
-    let c = byKey.get(key);
+    let c = from.classesByNamespace.get(p.namespace)?.find((x) => fits(p, x)) ?? created.get(p.namespace)?.find((x) => fits(p, x));
     if (!c) {
-      c = { id: classes.length, namespace: inventory.namespaces.get(p.namespace) ?? { name: p.namespace, labels: {} }, labels: p.labels, ports: p.ports, portsKey: pk, pods: [] };
+      c = newClass(classes.length, p, inventory.namespaces);
       classes.push(c);
-      byKey.set(key, c);
+      created.set(p.namespace, [...(created.get(p.namespace) ?? []), c]);
     }
     membersOf(c).push(p);
   }

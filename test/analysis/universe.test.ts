@@ -29,6 +29,24 @@ function snapshot(): Inventory {
   );
 }
 
+describe('pod classes', () => {
+  test('pods share a class exactly when namespace, labels (in any order) and ports are equal', () => {
+    const u = buildUniverse(
+      inventory(
+        pod('shop', 'a', { app: 'web', tier: 'x' }, [{ name: 'http', port: 80 }]),
+        pod('shop', 'b', { tier: 'x', app: 'web' }, [{ name: 'http', port: 80 }]),
+        pod('bank', 'c', { app: 'web', tier: 'x' }, [{ name: 'http', port: 80 }]),
+        pod('shop', 'd', { app: 'web', tier: 'x' }, [{ name: 'web', port: 80 }]),
+        pod('shop', 'e', { app: 'web', tier: 'x' }, [{ name: 'http', port: 80, protocol: 'UDP' }]),
+        pod('shop', 'f', { app: 'web', tier: 'x', extra: '' }, [{ name: 'http', port: 80 }]),
+        pod('shop', 'g', { app: 'webtier', x: '' }, [{ name: 'http', port: 80 }]),
+      ),
+      ['IPv4'],
+    );
+    assert.deepEqual(classesOf(u), [['bank/c'], ['shop/a', 'shop/b'], ['shop/d'], ['shop/e'], ['shop/f'], ['shop/g']]);
+  });
+});
+
 describe('pod classes derived from a basis inventory', () => {
   const cases: [string, (base: Inventory) => Inventory][] = [
     ['a pod leaves a shared class', (b) => withPodLabels(b, { namespace: 'shop', name: 'web-1' }, { app: 'web', q: '1' })],
