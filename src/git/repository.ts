@@ -38,7 +38,7 @@ import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
 import { GitCommandError, openWorkTree, type Git } from './runner';
 import { filesInTree, mergeFiles, workTreeFiles, type FileSet } from './stage';
 import type { Trailers } from './trailers';
-import { ancestorDirs, readTreeDirs, replacePaths, writeTrees, type TreeDir } from './tree-edit';
+import { ancestorDirs, commitObject, objectAlgorithm, readTreeDirs, replacePaths, unstoredTrees, writeObjects, type ComputedObject, type TreeDir } from './tree-edit';
 
 /**
  * Where the commit goes. `branch`: a review branch (`airlock/<id>`), created from the base or continued if it
@@ -150,6 +150,7 @@ interface Pending {
   readonly mode: ProposeMode;
   /** Branch the commit goes to. */
   readonly target: string;
+  readonly message: string;
   readonly messageFile: string;
   /** The head the first attempt built on; a retry rebases from it onto the new head. */
   original?: string;
@@ -177,6 +178,7 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
   const tmp = await mkdtemp(join(tmpdir(), 'airlock-git-'));
   try {
     const committer = await commitEnvironment(git, options.author);
+    const identity = await commitIdentity(committer);
     const early = typeof options.changes === 'function' ? (options.branches ?? []) : options.changes.flatMap((c) => (c.mode.kind === 'branch' ? [c.mode.branch] : []));
     let heads = await fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]));
     const onBase = options.probe?.length ? await pathsIn(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
@@ -192,7 +194,7 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     const landed: Array<{ item: Pending; commit: string }> = [];
     let todo = pending;
     for (let attempt = 1; todo.length > 0; attempt++) {
-      const retry = await attemptBatch(git, committer, todo, heads, { remote, base, attempt, tmp, emit });
+      const retry = await attemptBatch(git, committer, identity, todo, heads, { remote, base, attempt, tmp, emit });
       for (const [item, outcome] of retry.done) {
         if (outcome.ok && outcome.result.pushed) landed.push({ item, commit: outcome.result.commit });
         results[item.index] = outcome;
@@ -257,7 +259,7 @@ async function prepare(change: Change, index: number, base: string, tmp: string)
   const message = formatCommitMessage({ subject: change.subject, ...(change.body !== undefined ? { body: change.body } : {}), trailers });
   const messageFile = join(tmp, `message-${index}`);
   await writeFile(messageFile, message, 'utf8');
-  return { index, paths, mode: change.mode, target, messageFile, attempts: 0 };
+  return { index, paths, mode: change.mode, target, message, messageFile, attempts: 0 };
 }
 
 function baseHead(heads: RemoteHeads, remote: string, base: string): string {
@@ -299,6 +301,7 @@ interface AttemptContext {
 async function attemptBatch(
   git: Git,
   committer: Git,
+  identity: CommitIdentity | undefined,
   todo: readonly Pending[],
   heads: RemoteHeads,
   ctx: AttemptContext,
@@ -348,21 +351,29 @@ async function attemptBatch(
       failed(item, error);
     }
   }
-  await writeTrees(git, built.map((b) => b.tree), tmp);
-
-  // Commits: review branches at once; the break-glass chain in order, each on the previous one.
+  // Commits: review branches each on their head; the break-glass chain in order, each on the previous one.
+  // Computed here and written with the trees in two calls, or one `commit-tree` each when git must make them.
   const commits = new Map<Pending, string>();
+  const computed: ComputedObject[] = [];
+  const trees = unstoredTrees(built.map((b) => b.tree));
+  const algorithm = objectAlgorithm(head);
+  if (!identity) await writeObjects(git, 'tree', trees, tmp);
+  const commit = async (b: (typeof built)[number], parent: string): Promise<string> => {
+    if (!identity) return commitTree(committer, b.tree.oid(), parent, b.item.messageFile);
+    const object = commitObject(algorithm, { tree: b.tree.oid(), parent, ...identity, message: b.item.message });
+    computed.push(object);
+    return object.oid;
+  };
   let tip = head;
   for (const b of built.filter((x) => x.item.mode.kind === 'direct')) {
     if (b.tree.oid() === b.parentTree.oid()) continue;
-    tip = await commitTree(committer, b.tree.oid(), tip, b.item.messageFile);
+    tip = await commit(b, tip);
     commits.set(b.item, tip);
   }
   await Promise.all(
-    built
-      .filter((x) => x.item.mode.kind === 'branch' && x.tree.oid() !== x.parentTree.oid())
-      .map(async (b) => commits.set(b.item, await commitTree(committer, b.tree.oid(), b.item.parent!, b.item.messageFile))),
+    built.filter((x) => x.item.mode.kind === 'branch' && x.tree.oid() !== x.parentTree.oid()).map(async (b) => commits.set(b.item, await commit(b, b.item.parent!))),
   );
+  if (identity) await Promise.all([writeObjects(git, 'tree', trees, tmp), writeObjects(git, 'commit', computed, tmp)]);
   for (const b of built) if (!commits.has(b.item)) done.push([b.item, result(b.item, b.item.mode.kind === 'direct' ? tip : b.item.parent!, false)]);
 
   const refs: PushRef[] = [...commits].filter(([item]) => item.mode.kind === 'branch').map(([item, commit]) => ({ commit, branch: item.target }));
@@ -395,6 +406,32 @@ async function commitEnvironment(git: Git, author: Identity | undefined): Promis
     Object.assign(env, { GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email });
   }
   return git.withEnv(env);
+}
+
+/** Author and committer lines of the commits (`Name <email> time tz`), as `git commit-tree` would write them. */
+interface CommitIdentity {
+  readonly author: string;
+  readonly committer: string;
+}
+
+/**
+ * The identity to write commits with directly, or undefined when git must make them itself: commits are to
+ * be signed (`commit.gpgSign`), have a non-UTF-8 encoding, or git knows no identity (commit-tree then says so).
+ */
+async function commitIdentity(git: Git): Promise<CommitIdentity | undefined> {
+  const vars = await git.attempt(['var', '-l']);
+  if (vars.exitCode !== 0) return undefined;
+  const values = new Map<string, string>();
+  for (const line of vars.stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) values.set(line.slice(0, eq).toLowerCase(), line.slice(eq + 1));
+  }
+  const author = values.get('git_author_ident');
+  const committer = values.get('git_committer_ident');
+  const signed = /^(true|yes|on|1)$/i.test(values.get('commit.gpgsign') ?? '');
+  const encoding = values.get('i18n.commitencoding');
+  if (!author || !committer || signed || (encoding !== undefined && !/^utf-?8$/i.test(encoding))) return undefined;
+  return { author, committer };
 }
 
 async function commitTree(git: Git, tree: string, parent: string, messageFile: string): Promise<string> {

@@ -6,14 +6,14 @@
  * 100 ms, and again for every commit of a batch. A change only ever touches a handful of folders, so Airlock
  * reads just the folders on the way to the change's paths (`ls-tree` of those directories, one call for a whole
  * batch), splices the change's files in, computes the new trees' ids itself and writes only those trees
- * (`hash-object -t tree`, one call). Git re-hashes every tree it is given, and each id is checked against the one
+ * (`hash-object -t tree`, one call; the commits likewise, see repository.ts). Git re-hashes every tree it is given, and each id is checked against the one
  * computed here, so a mistake in this module fails loudly instead of committing a wrong tree.
  *
  * Every folder that is edited must have been listed: descending into a tree that was not listed is refused
  * (it would otherwise drop that folder's contents).
  */
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitDeliveryError } from './errors';
 import type { Git } from './runner';
@@ -39,12 +39,12 @@ export class TreeDir {
   /** The tree object's bytes, in git's canonical entry order. */
   content(): Buffer {
     if (this.cachedContent) return this.cachedContent;
-    const rows = [...this.entries].map(([name, node]) => {
-      const dir = node instanceof TreeDir;
-      return { name, key: Buffer.from(dir ? `${name}/` : name, 'utf8'), mode: dir ? '40000' : node.mode.replace(/^0+/, ''), oid: dir ? node.oid() : node.oid };
-    });
-    rows.sort((a, b) => Buffer.compare(a.key, b.key));
-    this.cachedContent = Buffer.concat(rows.flatMap((r) => [Buffer.from(`${r.mode} ${r.name}\0`, 'utf8'), Buffer.from(r.oid, 'hex')]));
+    const rows = [...this.entries].map(([name, node]) => ({ key: node instanceof TreeDir ? `${name}/` : name, bytes: entryBytes(name, node) }));
+    // Git orders entries by their bytes (a folder as if its name ended in `/`); UTF-16 order is the same for
+    // names without characters beyond U+FFFF, the common case, and much cheaper than comparing buffers.
+    if (rows.every((r) => !/[\ud800-\udfff]/.test(r.key))) rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    else rows.sort((a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')));
+    this.cachedContent = Buffer.concat(rows.map((r) => r.bytes));
     return this.cachedContent;
   }
 
@@ -59,6 +59,22 @@ export class TreeDir {
     if (this.stored) return [];
     return [...[...this.entries.values()].flatMap((n) => (n instanceof TreeDir ? n.unstored() : [])), this];
   }
+}
+
+/**
+ * An entry's bytes in a tree (`<mode> <name>\0<raw id>`), remembered per node: a folder of 1,000 incidents is
+ * hashed again for every change of a batch, and all but one of its entries are the same objects each time.
+ */
+const entryCache = new WeakMap<TreeFile | TreeDir, { readonly name: string; readonly bytes: Buffer }>();
+
+function entryBytes(name: string, node: TreeFile | TreeDir): Buffer {
+  const cached = entryCache.get(node);
+  if (cached?.name === name) return cached.bytes;
+  const dir = node instanceof TreeDir;
+  const mode = dir ? '40000' : node.mode.replace(/^0+/, '');
+  const bytes = Buffer.concat([Buffer.from(`${mode} ${name}\0`, 'utf8'), Buffer.from(dir ? node.oid() : node.oid, 'hex')]);
+  entryCache.set(node, { name, bytes });
+  return bytes;
 }
 
 function hashObject(algorithm: 'sha1' | 'sha256', type: string, content: Buffer): string {
@@ -193,27 +209,40 @@ function replaceAt(dir: TreeDir | undefined, segments: readonly string[], replac
   return entries.size > 0 ? new TreeDir(entries, false, algorithm) : undefined;
 }
 
+/** A git object computed here: its type, id and content. */
+export interface ComputedObject {
+  readonly oid: string;
+  readonly content: Buffer;
+}
+
+/** The commit object for `message` on `tree` with `parent`, by `author` and `committer` (`Name <email> time tz`). */
+export function commitObject(algorithm: 'sha1' | 'sha256', c: { tree: string; parent: string; author: string; committer: string; message: string }): ComputedObject {
+  const content = Buffer.from(`tree ${c.tree}\nparent ${c.parent}\nauthor ${c.author}\ncommitter ${c.committer}\n\n${c.message}`, 'utf8');
+  return { oid: hashObject(algorithm, 'commit', content), content };
+}
+
+/** Every folder of `trees` not yet in the repository, children first, once each. */
+export function unstoredTrees(trees: readonly TreeDir[]): ComputedObject[] {
+  const byOid = new Map<string, ComputedObject>();
+  for (const tree of trees) for (const dir of tree.unstored()) byOid.set(dir.oid(), { oid: dir.oid(), content: dir.content() });
+  return [...byOid.values()];
+}
+
 /**
- * Writes every folder of `trees` that is not yet in the repository, in one `git hash-object` call, and checks
- * git's ids against the computed ones. `tmpDir` holds the tree files meanwhile.
+ * Writes computed objects of one type in one `git hash-object -w` call (git checks each object's format) and
+ * checks git's ids against the computed ones. `tmpDir` holds the object files meanwhile.
  */
-export async function writeTrees(git: Git, trees: readonly TreeDir[], tmpDir: string): Promise<void> {
-  const byOid = new Map<string, TreeDir>();
-  for (const tree of trees) for (const dir of tree.unstored()) byOid.set(dir.oid(), dir);
-  if (byOid.size === 0) return;
-  const files: string[] = [];
-  const oids = [...byOid.keys()];
-  await Promise.all(
-    oids.map(async (oid, i) => {
-      const file = join(tmpDir, `tree-${i}`);
-      files[i] = file;
-      await writeFile(file, byOid.get(oid)!.content());
-    }),
-  );
-  const written = (await git.run(['hash-object', '-w', '-t', 'tree', '--no-filters', '--', ...files])).trim().split('\n');
-  oids.forEach((oid, i) => {
-    if (written[i]?.trim() !== oid) {
-      throw new GitDeliveryError('write tree', `git stored tree ${written[i] ?? '(none)'} where ${oid} was computed`, 'this is a bug in Airlock; please report it with `git --version`');
+export async function writeObjects(git: Git, type: 'tree' | 'commit', objects: readonly ComputedObject[], tmpDir: string): Promise<void> {
+  if (objects.length === 0) return;
+  const files = objects.map((o, i) => {
+    const file = join(tmpDir, `${type}-${i}`);
+    writeFileSync(file, o.content);
+    return file;
+  });
+  const written = (await git.run(['hash-object', '-w', '-t', type, '--no-filters', '--', ...files])).trim().split('\n');
+  objects.forEach((o, i) => {
+    if (written[i]?.trim() !== o.oid) {
+      throw new GitDeliveryError(`write ${type}`, `git stored ${type} ${written[i] ?? '(none)'} where ${o.oid} was computed`, 'this is a bug in Airlock; please report it with `git --version`');
     }
   });
 }

@@ -19,7 +19,6 @@ import * as path from 'node:path';
 import { formatProblems, type Problem } from '../errors';
 import type { ForgeCallOptions } from '../git/forge';
 import { backoffDelay, retryPolicy, type RetryOptions, type RetryPolicy } from '../git/backoff';
-import type { AirlockAction } from '../git/trailers';
 import type { NewIncident } from '../incident/generate-incident';
 import type { Playbook } from '../incident/playbook';
 import type { Incident } from '../incident/types';
@@ -33,7 +32,7 @@ import type { IntakeMetrics } from './metrics';
 import type { AlertRules } from './rules';
 import { resolveTarget, targetLocus, type AlertTarget } from './target';
 import { CoalescingQueue } from './work-queue';
-import { writeAndPropose, type WriterConfig, type WriterJob, type WriterResult } from './writer';
+import { writeAndPropose, type Delivered, type WriterConfig, type WriterJob, type WriterResult } from './writer';
 import { WriterThread } from './writer-thread';
 
 /** Default bound of the proposal queue (incidents waiting or running). */
@@ -41,25 +40,20 @@ export const DEFAULT_QUEUE_LIMIT = 1000;
 
 /** How a proposal ended; what `?wait=1` answers and what the logs and metrics record. */
 export type ProposalOutcome =
-  | {
+  | ({
       readonly ok: true;
       readonly incident: string;
       /** Alert ids this proposal added. */
       readonly alerts: readonly string[];
-      readonly action: AirlockAction;
-      readonly mode: 'branch' | 'direct';
-      readonly branch: string;
-      readonly commit: string;
-      readonly pushed: boolean;
-      readonly unchanged: boolean;
-    }
+    } & Delivered)
   | {
       readonly ok: false;
       readonly incident: string;
       readonly alerts: readonly string[];
       /**
        * `invalid`: the incident or project failed validation; `git`: delivery failed; `internal`: a bug. Unless
-       * the incident was refused before its file existed, its alerts stay journalled and are retried at the next start.
+       * the incident was refused before its file existed, its alerts stay journalled and are retried while
+       * running (with backoff) and at the next start.
        */
       readonly errorKind: 'invalid' | 'git' | 'internal';
       readonly error: string;
@@ -413,7 +407,8 @@ export class IntakeProcessor {
     const journalFiles = job.alerts.map((a) => a.journalFile).filter((f): f is string => f !== undefined);
     if (result.ok) {
       delete job.tracked.spec;
-      const outcome: ProposalOutcome = { ok: true, incident: result.id, alerts: alertIds, action: result.action, mode: result.mode, branch: result.branch, commit: result.commit, pushed: result.pushed, unchanged: result.unchanged };
+      const { ok: _ok, id, ...delivered } = result;
+      const outcome: ProposalOutcome = { ok: true, incident: id, alerts: alertIds, ...delivered };
       for (const a of job.alerts) metrics.proposed.inc([a.source]);
       metrics.proposals.inc([result.pushed ? 'pushed' : 'unchanged']);
       const ms = this.now() - Math.min(...job.alerts.map((a) => a.acceptedAt));

@@ -44,18 +44,19 @@ export interface WriterJob {
   readonly breakGlass?: string;
 }
 
+/** Where a delivered proposal went. */
+export interface Delivered {
+  readonly action: AirlockAction;
+  readonly mode: 'branch' | 'direct';
+  readonly branch: string;
+  readonly commit: string;
+  readonly pushed: boolean;
+  readonly unchanged: boolean;
+}
+
 /** How one job ended. */
 export type WriterResult =
-  | {
-      readonly ok: true;
-      readonly id: string;
-      readonly action: AirlockAction;
-      readonly mode: 'branch' | 'direct';
-      readonly branch: string;
-      readonly commit: string;
-      readonly pushed: boolean;
-      readonly unchanged: boolean;
-    }
+  | ({ readonly ok: true; readonly id: string } & Delivered)
   | {
       readonly ok: false;
       readonly id: string;

@@ -128,4 +128,18 @@ describe('proposeChanges', () => {
     ]);
     git(me, 'fsck', '--no-progress', '--strict');
   });
+
+  it('leaves the commits to git when it must make them itself (here a configured commit encoding), with the same result', async () => {
+    const me = world.clone('me');
+    declare(me, 'INC-1');
+    declare(me, 'INC-2');
+    git(me, 'config', 'i18n.commitEncoding', 'ISO-8859-1');
+
+    const results = await proposeChanges({ cwd: me, changes: [change('INC-1'), change('INC-2', { kind: 'direct', reason: 'worm' })], retry: instantRetry() });
+
+    assert.ok(results.every((r) => r.ok && r.result.pushed));
+    assert.match(git(me, 'cat-file', 'commit', remoteHead(world, 'airlock/inc-1')!), /^encoding ISO-8859-1$/m, 'made by git commit-tree');
+    assert.equal(git(me, 'log', '-1', '--format=%s', 'origin/main').trim(), 'incident(INC-2): isolate');
+    git(me, 'fsck', '--no-progress', '--strict');
+  });
 });
