@@ -27,6 +27,14 @@ describe('airlock plan', () => {
     assert.match(result.stdout, /2 workloads: tools\/artifact-cache-lookalike\[Pod\]/);
   });
 
+  test('--json gives an image block the running containers it does not stop (none in this snapshot)', () => {
+    const result = airlock(REPO, ['plan', 'INC-2026-0144', '--inventory', SNAPSHOT, '--json', '--no-compare']);
+    assert.equal(result.status, 0, result.stderr);
+    const actions = JSON.parse(result.stdout) as Array<{ action: string; runningImages?: unknown[] }>;
+    assert.deepEqual(actions.find((a) => a.action === 'blockImages')!.runningImages, []);
+    assert.ok(actions.filter((a) => a.action !== 'blockImages').every((a) => a.runningImages === undefined));
+  });
+
   test('--markdown is a pull-request body with a summary table and a Mermaid graph', () => {
     const result = airlock(REPO, ['plan', '--inventory', SNAPSHOT, '--markdown']);
     assert.equal(result.status, 4);

@@ -29,7 +29,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     .option('--inventory <path...>', 'cluster snapshot: manifest files or directories, e.g. the output of `kubectl get ns,pods,deploy,rs,sts,ds,netpol,adminnetworkpolicies -A -o yaml`')
     .option('--cluster <name>', 'the cluster the inventory comes from, when policies/settings.ts declares several')
     .option('--no-compare', 'do not evaluate the other enforcement backends')
-    .option('--json', 'one JSON object per action: incident, action, targets, effective, residual, warnings, and each backend\'s verdict')
+    .option('--json', 'one JSON object per action: incident, action, targets, effective, residual, warnings, runningImages (image blocks), and each backend\'s verdict')
     .option('--markdown', 'the pull-request body: summary table, blast radius, before/after and a Mermaid graph')
     .action((ids: string[], opts: PlanOptions, command: Command) => {
       if (!opts.inventory?.length) throw new UsageError('--inventory PATH is required: a snapshot of the cluster (kubectl get … -A -o yaml)');
