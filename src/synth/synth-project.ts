@@ -18,8 +18,10 @@ export interface SynthProjectOptions {
   /** Output folder. @default `<root>/dist` */
   readonly outdir?: string;
   /**
-   * Skip incidents whose file and `dist/` folder are unchanged since the last synth (IncidentCache). Never
-   * used with `check`, which always compares every byte. @default true
+   * Skip incidents whose file and `dist/` folder are unchanged since the last synth (IncidentCache). A folder
+   * counts as unchanged while its own stat and its kustomization.yaml's are, so a manifest edited in place is
+   * only seen with `cache: false` (`synth --no-cache`) or `check`, which never uses the cache and compares
+   * every byte. @default true
    */
   readonly cache?: boolean;
 }
