@@ -67,12 +67,13 @@ export interface EngineOptions {
   /** Address families of the external universe; both by default. */
   readonly ipFamilies?: readonly IpFamily[];
   /**
-   * An inventory this one derives from, with a few pods changed (a plan's snapshot, for the inventory with the
-   * quarantine label applied and the incident's policies added). If that inventory's pods were grouped before
-   * (an engine was built for it), its classes are carried over and only the changed pods are grouped again.
-   * Only a cost: every answer is the same without it.
+   * The engine of an inventory this one derives from, with a few pods or policies changed (a plan's snapshot,
+   * for the inventory with the quarantine label applied and the incident's policies added). Its pod classes are
+   * carried over and only the changed pods are grouped again; where the admin policies, the baseline and the
+   * address atoms are the same, each class of a namespace whose NetworkPolicies are the very same objects
+   * takes the basis engine's rows (computed once for both). Only a cost: every answer is the same without it.
    */
-  readonly basis?: Inventory;
+  readonly basis?: PolicyEngine;
 }
 
 /** The policies that apply to a pod in one direction, in evaluation order. */
@@ -83,6 +84,8 @@ interface Row {
   readonly baseline: readonly CompiledRule[];
   /** Fast path: nothing applies, everything is allowed. */
   readonly open: boolean;
+  /** Classes of the universe the row's rules were compiled in: ids from there on are decided per class. */
+  readonly classCount: number;
   readonly usesNamedPorts: boolean;
   readonly touchedClasses: ReadonlySet<number>;
   readonly touchedAtoms: ReadonlySet<number>;
@@ -180,7 +183,7 @@ class RowVector {
     if (hit) return hit;
     const peerClass = this.classes[id];
     const destination = this.owner ?? peerClass;
-    if (!this.row.touchedClasses.has(id)) {
+    if (id < this.row.classCount && !this.row.touchedClasses.has(id)) {
       const key = this.owner === undefined && this.row.usesNamedPorts ? peerClass.portsKey : '';
       let d = this.classDefaults.get(key);
       if (!d) {
@@ -189,7 +192,7 @@ class RowVector {
       }
       return d;
     }
-    const v = evaluate(this.row, { kind: 'class', id }, destination, false).allowed;
+    const v = evaluate(this.row, { kind: 'class', id, podClass: peerClass }, destination, false).allowed;
     this.cache.set(id, v);
     return v;
   }
@@ -245,6 +248,27 @@ function adminSubjectSelects(p: AdminPolicyInfo, c: PodClass): boolean {
   return s.kind === 'namespaces' || matchesSelector(s.pods, c.labels);
 }
 
+function sameRanges(a: readonly IpRange[], b: readonly IpRange[]): boolean {
+  return a === b || (a.length === b.length && a.every((r, k) => r.family === b[k].family && r.first === b[k].first && r.last === b[k].last));
+}
+
+/**
+ * True when `engine` may take `basis` rows: every basis class id means the same namespace and labels in both
+ * universes (the partition was derived, not regrouped), the admin policies and the baseline are the same
+ * objects, and the address atoms are the same ranges (rules name atoms by index).
+ */
+function sharesRulesWith(engine: PolicyEngine, basis: PolicyEngine): boolean {
+  const [mine, theirs] = [engine.universe, basis.universe];
+  if (mine.classes.length < theirs.classes.length) return false;
+  for (let id = 0; id < theirs.classes.length; id++) {
+    if (mine.classes[id].labels !== theirs.classes[id].labels || mine.classes[id].namespace !== theirs.classes[id].namespace) return false;
+  }
+  const [a, b] = [engine.inventory, basis.inventory];
+  if (a.adminNetworkPolicies.length !== b.adminNetworkPolicies.length || a.adminNetworkPolicies.some((p, k) => p !== b.adminNetworkPolicies[k])) return false;
+  if (a.baselineAdminNetworkPolicy !== b.baselineAdminNetworkPolicy) return false;
+  return sameRanges(mine.sourceAtoms, theirs.sourceAtoms) && sameRanges(mine.destinationAtoms, theirs.destinationAtoms);
+}
+
 /**
  * A compiled inventory, ready to answer "what may flow from A to B". Build it once per inventory; every query
  * is then a few map lookups.
@@ -263,9 +287,12 @@ export class PolicyEngine {
   private readonly egressVectors: (RowVector | undefined)[];
   private readonly ingressVectors: (RowVector | undefined)[];
   private readonly vectorsByRow = new Map<Row, Map<string, RowVector>>();
+  /** The engine this one derives from, when its rows can be shared (see `EngineOptions.basis`). */
+  private readonly basis: PolicyEngine | undefined;
+  private readonly unchangedNamespaces = new Map<string, boolean>();
 
   constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
-    this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6'], options.basis);
+    this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6'], options.basis?.inventory);
     // Filled on first use in any order: sized up front, so they stay fast arrays rather than sparse ones.
     const slots = <T>(): (T | undefined)[] => new Array<T | undefined>(this.universe.classes.length).fill(undefined);
     this.rows = { ingress: slots(), egress: slots() };
@@ -278,6 +305,7 @@ export class PolicyEngine {
     }
     this.admin = inventory.adminNetworkPolicies.map((p) => compileAdminPolicy(p, this.universe));
     this.baseline = inventory.baselineAdminNetworkPolicy && compileAdminPolicy(inventory.baselineAdminNetworkPolicy, this.universe);
+    this.basis = options.basis && sharesRulesWith(this, options.basis) ? options.basis : undefined;
   }
 
   private compiledNetpols(namespace: string): readonly CompiledNetworkPolicy[] {
@@ -289,9 +317,34 @@ export class PolicyEngine {
     return compiled;
   }
 
-  /** The row of a class in one direction, computed on first use. */
+  /** A class as the peer of a rule, with the class object (its id may lie beyond a shared rule's universe). */
+  private classPeer(id: number): PeerId {
+    return { kind: 'class', id, podClass: this.universe.classes[id] };
+  }
+
+  /** The row of a class in one direction, computed on first use (or the basis engine's, where it is the same). */
   private row(direction: Direction, classId: number): Row {
-    return this.rows[direction][classId] ?? this.assignRow(direction, classId);
+    const row = this.rows[direction][classId];
+    if (row) return row;
+    const basis = this.basis;
+    if (basis && classId < basis.universe.classes.length && this.sameNetpolsAsBasis(this.universe.classes[classId].namespace.name)) {
+      const shared = basis.row(direction, classId);
+      this.rows[direction][classId] = shared;
+      return shared;
+    }
+    return this.assignRow(direction, classId);
+  }
+
+  /** True when a namespace's NetworkPolicies are the basis engine's very objects (so are its classes' rows). */
+  private sameNetpolsAsBasis(namespace: string): boolean {
+    let same = this.unchangedNamespaces.get(namespace);
+    if (same === undefined) {
+      const mine = this.netpolsByNamespace.get(namespace) ?? [];
+      const theirs = this.basis!.netpolsByNamespace.get(namespace) ?? [];
+      same = mine.length === theirs.length && mine.every((np, k) => np === theirs[k]);
+      this.unchangedNamespaces.set(namespace, same);
+    }
+    return same;
   }
 
   /**
@@ -357,6 +410,7 @@ export class PolicyEngine {
       networkPolicy: npRules,
       baseline: baselineRules,
       open: adminRules.length === 0 && isolatingPolicies.length === 0 && baselineRules.length === 0,
+      classCount: this.universe.classes.length,
       usesNamedPorts,
       get touchedClasses() {
         return (touchedClasses ??= mergeTouched(all, (s) => s.classes));
@@ -419,10 +473,10 @@ export class PolicyEngine {
     const destination = dst.kind === 'class' ? this.universe.classes[dst.id] : undefined;
     let egress = ConnectionSet.all;
     if (src.kind === 'class') {
-      egress = evaluate(this.row('egress', src.id), dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id }, destination, false).allowed;
+      egress = evaluate(this.row('egress', src.id), dst.kind === 'class' ? this.classPeer(dst.id) : { kind: 'atom', id: dst.id }, destination, false).allowed;
       if (egress.isEmpty() || dst.kind !== 'class') return egress;
     }
-    const ingress = evaluate(this.row('ingress', dst.id), src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id }, destination, false).allowed;
+    const ingress = evaluate(this.row('ingress', dst.id), src.kind === 'class' ? this.classPeer(src.id) : { kind: 'atom', id: src.id }, destination, false).allowed;
     return egress.intersect(ingress);
   }
 
@@ -435,7 +489,7 @@ export class PolicyEngine {
    */
   reach(classId: number, direction: Direction): { classes: ConnectionSet[]; atoms: ConnectionSet[] } {
     const self = this.universe.classes[classId];
-    const selfPeer: PeerId = { kind: 'class', id: classId };
+    const selfPeer: PeerId = this.classPeer(classId);
     // The class's own side through its row vector: only its own row's few selectors are compiled over the
     // cluster, and peers that none of them names share one verdict.
     const own = this.vector(direction, classId);
@@ -483,7 +537,7 @@ export class PolicyEngine {
    * pod's side, so `airlock plan` compares sides.
    */
   sideAllowed(classId: number, direction: Direction, peer: Endpoint): ConnectionSet {
-    const peerId: PeerId = peer.kind === 'class' ? { kind: 'class', id: peer.id } : { kind: 'atom', id: peer.id };
+    const peerId: PeerId = peer.kind === 'class' ? this.classPeer(peer.id) : { kind: 'atom', id: peer.id };
     const destination = direction === 'ingress' ? this.universe.classes[classId] : peer.kind === 'class' ? this.universe.classes[peer.id] : undefined;
     return evaluate(this.row(direction, classId), peerId, destination, false).allowed;
   }
@@ -494,11 +548,11 @@ export class PolicyEngine {
     let egress: DirectionVerdict = EXTERNAL;
     let ingress: DirectionVerdict = EXTERNAL;
     if (src.kind === 'class') {
-      const peer: PeerId = dst.kind === 'class' ? { kind: 'class', id: dst.id } : { kind: 'atom', id: dst.id };
+      const peer: PeerId = dst.kind === 'class' ? this.classPeer(dst.id) : { kind: 'atom', id: dst.id };
       egress = evaluate(this.row('egress', src.id), peer, destination, true);
     }
     if (dst.kind === 'class') {
-      const peer: PeerId = src.kind === 'class' ? { kind: 'class', id: src.id } : { kind: 'atom', id: src.id };
+      const peer: PeerId = src.kind === 'class' ? this.classPeer(src.id) : { kind: 'atom', id: src.id };
       ingress = evaluate(this.row('ingress', dst.id), peer, destination, true);
     }
     if (src.kind !== 'class' && dst.kind !== 'class') throw new Error('no connection between two external endpoints: one end must be a pod');

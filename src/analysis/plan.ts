@@ -323,8 +323,9 @@ function buildWorlds(input: PlanInput): Worlds {
   const reference: Inventory = { ...policies, namespaces: after.namespaces, pods: after.pods };
   const options = input.engineOptions ?? {};
   const before = snapshotEngine(inventory, options);
-  // The after inventory is the snapshot with a few pods relabelled: its classes are derived from the snapshot's.
-  return { before, after: new PolicyEngine(after, { ...options, basis: inventory }), reference: new PolicyEngine(reference, options) };
+  // The after inventory is the snapshot with a few pods relabelled and policies added: its classes are derived from
+  // the snapshot's, and the classes of namespaces whose policies are unchanged take the snapshot engine's rows.
+  return { before, after: new PolicyEngine(after, { ...options, basis: before }), reference: new PolicyEngine(reference, options) };
 }
 
 /** The target side's allowing parts of one connection, from the after engine's explanation. */

@@ -119,8 +119,8 @@ function classWorkloads(engine: PolicyEngine, classId: number): readonly ClassWo
   if (!list) {
     const pods = engine.universe.classes[classId].pods;
     // Usually every pod of a class has the same owner: one entry, without a map or a key per pod.
-    const w = pods[0].workload;
-    if (pods.every((p) => p.workload === w || (p.workload.namespace === w.namespace && p.workload.name === w.name && p.workload.kind === w.kind))) {
+    const w = pods[0]?.workload;
+    if (w && pods.every((p) => p.workload === w || (p.workload.namespace === w.namespace && p.workload.name === w.name && p.workload.kind === w.kind))) {
       list = [{ key: workloadKey(w), workload: w, pods }];
       index.classWorkloads[classId] = list;
       return list;

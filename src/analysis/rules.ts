@@ -18,12 +18,19 @@ export interface Selection {
   readonly classes: ReadonlySet<number>;
   readonly allAtoms: boolean;
   readonly atoms: ReadonlySet<number>;
-  hasClass(id: number): boolean;
+  /**
+   * Whether the selection covers a class. `podClass` is the class itself, needed for an id beyond the universe
+   * the selection was compiled in (a class that only an engine derived from that universe has).
+   */
+  hasClass(id: number, podClass?: PodClass): boolean;
   hasAtom(id: number): boolean;
 }
 
-/** A peer of one direction: a pod class, or an external atom (index into the direction's atom list). */
-export type PeerId = { readonly kind: 'class'; readonly id: number } | { readonly kind: 'atom'; readonly id: number };
+/**
+ * A peer of one direction: a pod class (with the class object when the id may lie beyond the universe a rule
+ * was compiled in), or an external atom (index into the direction's atom list).
+ */
+export type PeerId = { readonly kind: 'class'; readonly id: number; readonly podClass?: PodClass } | { readonly kind: 'atom'; readonly id: number };
 
 /** A rule ready to evaluate. NetworkPolicy rules are `Allow` rules. */
 export interface CompiledRule {
@@ -42,7 +49,7 @@ const EMPTY_SET: ReadonlySet<number> = new Set();
 
 /** True when the selection covers this peer. */
 export function selects(selection: Selection, peer: PeerId): boolean {
-  return peer.kind === 'class' ? selection.hasClass(peer.id) : selection.hasAtom(peer.id);
+  return peer.kind === 'class' ? selection.hasClass(peer.id, peer.podClass) : selection.hasAtom(peer.id);
 }
 
 function scopeClasses(scope: NamespaceScope, universe: Universe): PodClass[] {
@@ -109,8 +116,11 @@ class LazySelection implements Selection {
     return this.atomSet!;
   }
 
-  hasClass(id: number): boolean {
+  hasClass(id: number, podClass?: PodClass): boolean {
     if (this.allClasses) return true;
+    // A class that only a derived universe has (ids there extend this universe's): decided from the class itself,
+    // and not memoised, since two engines derived from one universe number their new classes alike.
+    if (id >= this.universe.classes.length) return podClass !== undefined && this.podPeers.some((p) => scopeIncludes(p.namespaces, podClass) && matchesSelector(p.pods, podClass.labels));
     if (this.classSet) return this.classSet.has(id);
     this.classMemo ??= new Map();
     let hit = this.classMemo.get(id);

@@ -21,12 +21,14 @@ export interface PodClass {
 
 /** Classes and atoms of one inventory. */
 export interface Universe {
+  /** Indexed by id. A universe derived from another may hold classes without pods, kept for their ids. */
   readonly classes: readonly PodClass[];
   /** External sources: atoms of every ipBlock in an ingress rule (always covering the whole address space). */
   readonly sourceAtoms: readonly IpRange[];
   /** External destinations: atoms of every ipBlock in an egress rule and every (B)ANP `networks` peer. */
   readonly destinationAtoms: readonly IpRange[];
   readonly classOfPod: ReadonlyMap<PodInfo, PodClass>;
+  /** The classes with pods, by namespace. */
   readonly classesByNamespace: ReadonlyMap<string, readonly PodClass[]>;
 }
 
@@ -145,8 +147,11 @@ const DERIVE_MAX_CHANGED = 0.25;
  * The partition of an inventory derived from a basis inventory's (a plan's after inventory from its snapshot):
  * the basis' classes are kept, and only the pods that are not in both pod lists are moved. The same classes
  * (sets of pods, each with its namespace, labels and ports) as a full partition, possibly in another order.
- * Undefined, and the caller partitions from scratch, when the namespaces differ, when the pod lists differ in
- * length, or when too many pods changed for carrying over to pay.
+ * Every basis class keeps its id, labels and namespace: one that the change empties stays at its id with no
+ * pods (nothing reports a class without pods, and no namespace lists it), and new classes take the next ids.
+ * So an id means the same labels in both universes, and an engine of the derived inventory can share the
+ * basis engine's compiled rules. Undefined, and the caller partitions from scratch, when the namespaces
+ * differ, when the pod lists differ in length, or when too many pods changed for carrying over to pay.
  */
 function derivePartition(inventory: Inventory, basis: Inventory, from: Partition): Partition | undefined {
   const next = inventory.pods;
@@ -194,20 +199,9 @@ function derivePartition(inventory: Inventory, basis: Inventory, from: Partition
   }
 
   const namespacesTouched = new Set<string>();
-  const emptied: number[] = [];
   for (const [id, pods] of members) {
-    const c = classes[id];
-    namespacesTouched.add(c.namespace.name);
-    if (pods.length === 0) emptied.push(id);
-    else classes[id] = { ...c, pods };
-  }
-  // Each emptied class's id goes to the last class (highest emptied id first), so ids stay 0..n-1.
-  emptied.sort((x, y) => y - x);
-  for (const id of emptied) {
-    const last = classes.pop()!;
-    if (id === classes.length) continue;
-    classes[id] = { ...last, id };
-    namespacesTouched.add(last.namespace.name);
+    classes[id] = { ...classes[id], pods };
+    namespacesTouched.add(classes[id].namespace.name);
   }
   const classOfPod = new Map(from.classOfPod);
   for (const p of gone) classOfPod.delete(p);
@@ -216,7 +210,7 @@ function derivePartition(inventory: Inventory, basis: Inventory, from: Partition
   const classesByNamespace = new Map(from.classesByNamespace);
   for (const name of namespacesTouched) classesByNamespace.delete(name);
   for (const c of classes) {
-    if (!namespacesTouched.has(c.namespace.name)) continue;
+    if (c.pods.length === 0 || !namespacesTouched.has(c.namespace.name)) continue;
     const list = (classesByNamespace.get(c.namespace.name) as PodClass[] | undefined) ?? [];
     list.push(c);
     classesByNamespace.set(c.namespace.name, list);

@@ -7,8 +7,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateCluster } from '../../bench/analysis';
 import { PolicyEngine, type Endpoint } from '../../src/analysis/engine';
-import { buildInventory } from '../../src/analysis/inventory';
-import { flows, inventory, netpol, pod } from './helpers';
+import { buildInventory, withManifests, withPodLabels } from '../../src/analysis/inventory';
+import type { Inventory, PodInfo } from '../../src/analysis/model';
+import { flows, inventory, namespace, netpol, pod } from './helpers';
 
 describe('engine paths used by the plan', () => {
   const cluster = buildInventory(generateCluster({ namespaces: 6, podsPerNamespace: 6, appsPerNamespace: 3, policiesPerNamespace: 4, seed: 7 }));
@@ -30,6 +31,49 @@ describe('engine paths used by the plan', () => {
       ingress.atoms.forEach((conns, id) => assert.ok(conns.equals(eager.allowed({ kind: 'source-atom', id }, self))));
       egress.atoms.forEach((conns, id) => assert.ok(conns.equals(eager.allowed(self, { kind: 'destination-atom', id }))));
     }
+  });
+
+  /**
+   * The snapshot with one pod relabelled (quarantined) and an isolation policy added in its namespace, as a plan
+   * derives it: an engine derived from the snapshot's (sharing the rows of unchanged namespaces) and one built
+   * from scratch must give the same answer for every pair of pods and every reach vector.
+   */
+  function assertDerivedAgrees(snapshot: Inventory, target: PodInfo): void {
+    const relabelled = withPodLabels(snapshot, target, { ...target.labels, 'airlock.dev/quarantine': 'INC-1' });
+    const isolation = JSON.parse(netpol(target.namespace, 'airlock-isolate', { podSelector: { matchLabels: { 'airlock.dev/quarantine': 'INC-1' } }, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: 'UDP' }] }] }));
+    const after = withManifests(relabelled, [{ object: isolation, source: 'test' }]);
+    const derived = new PolicyEngine(after, { basis: new PolicyEngine(snapshot) });
+    const scratch = new PolicyEngine({ ...after, pods: [...after.pods] });
+    const classOf = (e: PolicyEngine, p: (typeof after.pods)[number]): Endpoint => ({ kind: 'class', id: e.universe.classOfPod.get(p)!.id });
+    for (const p of after.pods) {
+      for (const q of after.pods) {
+        const [a, b] = [derived.allowedDirect(classOf(derived, p), classOf(derived, q)), scratch.allowedDirect(classOf(scratch, p), classOf(scratch, q))];
+        assert.ok(a.equals(b), `${p.name} -> ${q.name}: ${a} vs ${b}`);
+      }
+      for (const direction of ['ingress', 'egress'] as const) {
+        const [a, b] = [derived.reach(classOf(derived, p).id, direction), scratch.reach(classOf(scratch, p).id, direction)];
+        after.pods.forEach((q) => assert.ok(a.classes[classOf(derived, q).id].equals(b.classes[classOf(scratch, q).id]), `${direction} ${p.name} / ${q.name}`));
+        a.atoms.forEach((conns, id) => assert.ok(conns.equals(b.atoms[id])));
+      }
+    }
+  }
+
+  test('an engine derived from the snapshot engine answers exactly as one built from scratch (generated cluster)', () => {
+    assertDerivedAgrees(cluster, cluster.pods[7]);
+  });
+
+  test('a derived engine applies the unchanged namespaces\' rules to the relabelled pod\'s new class', () => {
+    // bank admits web pods of shop (by namespace and pod labels); the relabelled web pod must still be admitted.
+    const snapshot = inventory(
+      namespace('shop', { team: 'shop' }),
+      pod('shop', 'web-1', { app: 'web' }),
+      pod('shop', 'web-2', { app: 'web' }),
+      pod('bank', 'api', { app: 'api' }),
+      pod('bank', 'db', { app: 'db' }),
+      pod('bank', 'cache', { app: 'cache' }),
+      netpol('bank', 'from-shop-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }] }] }),
+    );
+    assertDerivedAgrees(snapshot, snapshot.pods.find((p) => p.name === 'web-1')!);
   });
 
   test('one side of a connection is what that side admits, whatever the other side says', () => {
