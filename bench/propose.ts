@@ -97,7 +97,7 @@ export async function benchPropose(): Promise<ProposeBenchResult[]> {
       if (r.status !== 0) throw new Error(r.stderr);
       cli.push(performance.now() - t0);
     }
-    const notes = '1,000 incidents committed with dist/; a new incident written, synthesized (warm synth cache), committed in a private index, branch airlock/<id> pushed to a bare remote on local disk';
+    const notes = '1,000 incidents committed with dist/; a new incident written, synthesized (warm synth cache), its commit built on the remote head without an index, branch airlock/<id> pushed to a bare remote on local disk';
     return [
       { name: 'propose, in process (library path of the alert intake)', p50Ms: percentile(library, 50), p90Ms: percentile(library, 90), runs: library.length, notes },
       { name: '`airlock propose` CLI (process start included)', p50Ms: percentile(cli, 50), p90Ms: percentile(cli, 90), runs: cli.length, notes },

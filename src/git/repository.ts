@@ -178,9 +178,9 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
   const tmp = await mkdtemp(join(tmpdir(), 'airlock-git-'));
   try {
     const committer = await commitEnvironment(git, options.author);
-    const identity = await commitIdentity(committer);
     const early = typeof options.changes === 'function' ? (options.branches ?? []) : options.changes.flatMap((c) => (c.mode.kind === 'branch' ? [c.mode.branch] : []));
-    let heads = await fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]));
+    const [identity, fetched] = await Promise.all([commitIdentity(committer), fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]))]);
+    let heads = fetched;
     const onBase = options.probe?.length ? await pathsIn(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
     const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
     const pending = await Promise.all(changes.map((change, index) => prepare(change, index, base, tmp)));

@@ -32,7 +32,8 @@ import type { IntakeMetrics } from './metrics';
 import type { AlertRules } from './rules';
 import { resolveTarget, targetLocus, type AlertTarget } from './target';
 import { CoalescingQueue } from './work-queue';
-import { writeAndPropose, type Delivered, type WriterConfig, type WriterJob, type WriterResult } from './writer';
+import type * as Writer from './writer';
+import type { Delivered, WriterConfig, WriterJob, WriterResult } from './writer';
 import { WriterThread } from './writer-thread';
 
 /** Default bound of the proposal queue (incidents waiting or running). */
@@ -390,7 +391,8 @@ export class IntakeProcessor {
     }));
     let results: readonly WriterResult[];
     try {
-      results = this.thread ? await this.thread.run(jobs) : await writeAndPropose(this.writerConfig, jobs);
+      // In thread mode the synthesis and git modules are loaded by the worker only, never on this thread.
+      results = this.thread ? await this.thread.run(jobs) : await (require('./writer') as typeof Writer).writeAndPropose(this.writerConfig, jobs);
     } catch (e) {
       // The writer thread died mid-batch: whatever it did is unknown, so every job failed in a way that may pass.
       const error = `internal error: ${(e as Error)?.message ?? String(e)}`;
