@@ -176,20 +176,20 @@ export function selectPeerList(peers: readonly Peer[], universe: Universe, atoms
 
 type CompiledPorts = { connsFor: (destination: PodClass | undefined) => ConnectionSet; usesNamedPorts: boolean };
 
-/**
- * Compiled ports by spec object. They depend on nothing but the spec (named ports resolve per destination at
- * query time), and the inventories a plan derives share their unchanged policy objects.
- */
-const compiledPorts = new WeakMap<PortsSpec, CompiledPorts>();
+const ALL_PORTS: CompiledPorts = { connsFor: () => ConnectionSet.all, usesNamedPorts: false };
 
-/** Compiles a ports spec into a function of the destination (named ports need the destination pod). */
+/**
+ * Compiles a ports spec into a function of the destination (named ports need the destination pod). The
+ * connection sets are built on the first question: most rules of a large cluster are never asked, because
+ * their peers do not select the pods a plan looks at.
+ */
 export function compilePorts(ports: PortsSpec): CompiledPorts {
-  let compiled = compiledPorts.get(ports);
-  if (!compiled) {
-    compiled = compilePortsUncached(ports);
-    compiledPorts.set(ports, compiled);
-  }
-  return compiled;
+  if (ports.kind === 'all') return ALL_PORTS;
+  let compiled: CompiledPorts['connsFor'] | undefined;
+  return {
+    usesNamedPorts: ports.clauses.some((c) => c.kind === 'named'),
+    connsFor: (destination) => (compiled ??= compilePortsUncached(ports).connsFor)(destination),
+  };
 }
 
 function compilePortsUncached(ports: PortsSpec): CompiledPorts {
