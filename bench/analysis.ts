@@ -194,7 +194,8 @@ export async function benchAnalysis(): Promise<BenchResult[]> {
       connectionList(new PolicyEngine(buildInventory(read.objects, read.notes)));
     }),
   );
-  // yaml@2 parses about 1 MB/s: YAML input dominates the time at this size; JSON input avoids it.
+  // Multi-document YAML as `kubectl get -o yaml` or a GitOps folder holds it; read with js-yaml (the yaml package,
+  // at about 1 MB/s, is only the fallback for text js-yaml refuses). Peak RSS is the process's so far: an upper bound.
   const yamlText = objects.map((o) => stringify(o.object)).join('---\n');
   results.push(
     await measure(`analyze from YAML text (${Math.round(yamlText.length / 1e6)} MB): parse + inventory + evaluation + connection list (${label})`, 3, () => {
