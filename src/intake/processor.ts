@@ -210,6 +210,7 @@ export class IntakeProcessor {
       ...(options.forge ? { forge: options.forge } : {}),
     };
     this.thread = options.writer === 'thread' && !options.forge?.fetch ? new WriterThread(this.writerConfig) : undefined;
+    if (options.propose !== false) this.thread?.warm();
     this.retryPolicy = retryPolicy({ attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000, ...options.retry });
     for (const incident of options.incidents) {
       this.takenIds.add(incident.slug);

@@ -29,6 +29,11 @@ export class WriterThread {
     });
   }
 
+  /** Starts the worker now, so that the first alert does not wait for it to load the synthesis and git modules. */
+  warm(): void {
+    this.start();
+  }
+
   /** Stops the worker (after the batch it runs, if any, has been answered or abandoned). */
   async close(): Promise<void> {
     const worker = this.worker;
