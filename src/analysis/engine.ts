@@ -69,9 +69,10 @@ export interface EngineOptions {
   /**
    * The engine of an inventory this one derives from, with a few pods or policies changed (a plan's snapshot,
    * for the inventory with the quarantine label applied and the incident's policies added). Its pod classes are
-   * carried over and only the changed pods are grouped again; where the admin policies, the baseline and the
-   * address atoms are the same, each class of a namespace whose NetworkPolicies are the very same objects
-   * takes the basis engine's rows (computed once for both). Only a cost: every answer is the same without it.
+   * carried over and only the changed pods are grouped again; where the baseline and the address atoms are the
+   * same and the basis' admin policies are kept, each class of a namespace whose NetworkPolicies are the very
+   * same objects, and that no added admin policy selects, takes the basis engine's rows (computed once for
+   * both). Only a cost: every answer is the same without it.
    */
   readonly basis?: PolicyEngine;
 }
@@ -253,20 +254,28 @@ function sameRanges(a: readonly IpRange[], b: readonly IpRange[]): boolean {
 }
 
 /**
- * True when `engine` may take `basis` rows: every basis class id means the same namespace and labels in both
- * universes (the partition was derived, not regrouped), the admin policies and the baseline are the same
- * objects, and the address atoms are the same ranges (rules name atoms by index).
+ * Whether `engine` may take `basis` rows: every basis class id means the same namespace and labels in both
+ * universes (the partition was derived, not regrouped), the basis' admin policies are among the engine's, in
+ * the same order, the baseline is the same object, and the address atoms are the same ranges (rules name atoms
+ * by index). Returns the indexes of the engine's admin policies that the basis lacks (a class that one of them
+ * selects needs a row of its own), or undefined when no row can be shared.
  */
-function sharesRulesWith(engine: PolicyEngine, basis: PolicyEngine): boolean {
+function sharesRulesWith(engine: PolicyEngine, basis: PolicyEngine): number[] | undefined {
   const [mine, theirs] = [engine.universe, basis.universe];
-  if (mine.classes.length < theirs.classes.length) return false;
+  if (mine.classes.length < theirs.classes.length) return undefined;
   for (let id = 0; id < theirs.classes.length; id++) {
-    if (mine.classes[id].labels !== theirs.classes[id].labels || mine.classes[id].namespace !== theirs.classes[id].namespace) return false;
+    if (mine.classes[id].labels !== theirs.classes[id].labels || mine.classes[id].namespace !== theirs.classes[id].namespace) return undefined;
   }
   const [a, b] = [engine.inventory, basis.inventory];
-  if (a.adminNetworkPolicies.length !== b.adminNetworkPolicies.length || a.adminNetworkPolicies.some((p, k) => p !== b.adminNetworkPolicies[k])) return false;
-  if (a.baselineAdminNetworkPolicy !== b.baselineAdminNetworkPolicy) return false;
-  return sameRanges(mine.sourceAtoms, theirs.sourceAtoms) && sameRanges(mine.destinationAtoms, theirs.destinationAtoms);
+  const extra: number[] = [];
+  let k = 0;
+  a.adminNetworkPolicies.forEach((p, i) => {
+    if (k < b.adminNetworkPolicies.length && p === b.adminNetworkPolicies[k]) k++;
+    else extra.push(i);
+  });
+  if (k !== b.adminNetworkPolicies.length) return undefined;
+  if (a.baselineAdminNetworkPolicy !== b.baselineAdminNetworkPolicy) return undefined;
+  return sameRanges(mine.sourceAtoms, theirs.sourceAtoms) && sameRanges(mine.destinationAtoms, theirs.destinationAtoms) ? extra : undefined;
 }
 
 /**
@@ -290,6 +299,8 @@ export class PolicyEngine {
   /** The engine this one derives from, when its rows can be shared (see `EngineOptions.basis`). */
   private readonly basis: PolicyEngine | undefined;
   private readonly unchangedNamespaces = new Map<string, boolean>();
+  /** Admin policies the basis lacks: a class one of them selects (in a direction with rules) has its own row. */
+  private readonly extraAdmin: readonly CompiledAdminPolicy[];
 
   constructor(readonly inventory: Inventory, options: EngineOptions = {}) {
     this.universe = buildUniverse(inventory, options.ipFamilies ?? ['IPv4', 'IPv6'], options.basis?.inventory);
@@ -305,7 +316,9 @@ export class PolicyEngine {
     }
     this.admin = inventory.adminNetworkPolicies.map((p) => compileAdminPolicy(p, this.universe));
     this.baseline = inventory.baselineAdminNetworkPolicy && compileAdminPolicy(inventory.baselineAdminNetworkPolicy, this.universe);
-    this.basis = options.basis && sharesRulesWith(this, options.basis) ? options.basis : undefined;
+    const extraAdmin = options.basis && sharesRulesWith(this, options.basis);
+    this.basis = extraAdmin ? options.basis : undefined;
+    this.extraAdmin = (extraAdmin ?? []).map((k) => this.admin[k]);
   }
 
   private compiledNetpols(namespace: string): readonly CompiledNetworkPolicy[] {
@@ -327,7 +340,8 @@ export class PolicyEngine {
     const row = this.rows[direction][classId];
     if (row) return row;
     const basis = this.basis;
-    if (basis && classId < basis.universe.classes.length && this.sameNetpolsAsBasis(this.universe.classes[classId].namespace.name)) {
+    const c = this.universe.classes[classId];
+    if (basis && classId < basis.universe.classes.length && this.sameNetpolsAsBasis(c.namespace.name) && !this.extraAdmin.some((p) => p[direction].length > 0 && adminSubjectSelects(p.info, c))) {
       const shared = basis.row(direction, classId);
       this.rows[direction][classId] = shared;
       return shared;

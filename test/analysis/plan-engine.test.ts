@@ -9,7 +9,7 @@ import { generateCluster } from '../../bench/analysis';
 import { PolicyEngine, type Endpoint } from '../../src/analysis/engine';
 import { buildInventory, withManifests, withPodLabels } from '../../src/analysis/inventory';
 import type { Inventory, PodInfo } from '../../src/analysis/model';
-import { flows, inventory, namespace, netpol, pod } from './helpers';
+import { anp, flows, inventory, namespace, netpol, pod } from './helpers';
 
 describe('engine paths used by the plan', () => {
   const cluster = buildInventory(generateCluster({ namespaces: 6, podsPerNamespace: 6, appsPerNamespace: 3, policiesPerNamespace: 4, seed: 7 }));
@@ -38,10 +38,10 @@ describe('engine paths used by the plan', () => {
    * derives it: an engine derived from the snapshot's (sharing the rows of unchanged namespaces) and one built
    * from scratch must give the same answer for every pair of pods and every reach vector.
    */
-  function assertDerivedAgrees(snapshot: Inventory, target: PodInfo): void {
+  function assertDerivedAgrees(snapshot: Inventory, target: PodInfo, manifests?: object[]): void {
     const relabelled = withPodLabels(snapshot, target, { ...target.labels, 'airlock.dev/quarantine': 'INC-1' });
     const isolation = JSON.parse(netpol(target.namespace, 'airlock-isolate', { podSelector: { matchLabels: { 'airlock.dev/quarantine': 'INC-1' } }, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: 'UDP' }] }] }));
-    const after = withManifests(relabelled, [{ object: isolation, source: 'test' }]);
+    const after = withManifests(relabelled, (manifests ?? [isolation]).map((object) => ({ object: object as Record<string, unknown>, source: 'test' })));
     const derived = new PolicyEngine(after, { basis: new PolicyEngine(snapshot) });
     const scratch = new PolicyEngine({ ...after, pods: [...after.pods] });
     const classOf = (e: PolicyEngine, p: (typeof after.pods)[number]): Endpoint => ({ kind: 'class', id: e.universe.classOfPod.get(p)!.id });
@@ -74,6 +74,29 @@ describe('engine paths used by the plan', () => {
       netpol('bank', 'from-shop-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }] }] }),
     );
     assertDerivedAgrees(snapshot, snapshot.pods.find((p) => p.name === 'web-1')!);
+  });
+
+  test('a derived engine with an added AdminNetworkPolicy agrees with one built from scratch', () => {
+    const snapshot = inventory(
+      namespace('shop', { team: 'shop' }),
+      pod('shop', 'web-1', { app: 'web' }),
+      pod('shop', 'web-2', { app: 'web' }),
+      pod('bank', 'api', { app: 'api' }),
+      pod('bank', 'db', { app: 'db' }),
+      pod('bank', 'cache', { app: 'cache' }),
+      anp('existing', { priority: 50, subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'bank' } } }, ingress: [{ name: 'pass-shop', action: 'Pass', from: [{ namespaces: { matchLabels: { team: 'shop' } } }] }] }),
+      netpol('bank', 'from-shop-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }] }] }),
+    );
+    const deny = JSON.parse(
+      anp('airlock-isolate', {
+        priority: 2,
+        // Selects web-2 too, whose class the snapshot already has: that class must not keep the snapshot's row.
+        subject: { pods: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { app: 'web' } } } },
+        ingress: [{ name: 'deny', action: 'Deny', from: [{ namespaces: {} }] }],
+        egress: [{ name: 'deny', action: 'Deny', to: [{ namespaces: {} }] }],
+      }),
+    );
+    assertDerivedAgrees(snapshot, snapshot.pods.find((p) => p.name === 'web-1')!, [deny]);
   });
 
   test('one side of a connection is what that side admits, whatever the other side says', () => {
