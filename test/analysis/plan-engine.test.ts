@@ -62,9 +62,9 @@ describe('engine paths used by the plan', () => {
     assertDerivedAgrees(cluster, cluster.pods[7]);
   });
 
-  test('a derived engine applies the unchanged namespaces\' rules to the relabelled pod\'s new class', () => {
-    // bank admits web pods of shop (by namespace and pod labels); the relabelled web pod must still be admitted.
-    const snapshot = inventory(
+  /** shop: two web pods; bank: three pods that admit shop's web pods (by namespace and pod labels). */
+  function shopAndBank(...extra: string[]): Inventory {
+    return inventory(
       namespace('shop', { team: 'shop' }),
       pod('shop', 'web-1', { app: 'web' }),
       pod('shop', 'web-2', { app: 'web' }),
@@ -72,20 +72,19 @@ describe('engine paths used by the plan', () => {
       pod('bank', 'db', { app: 'db' }),
       pod('bank', 'cache', { app: 'cache' }),
       netpol('bank', 'from-shop-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }] }] }),
+      ...extra,
     );
+  }
+
+  test('a derived engine applies the unchanged namespaces\' rules to the relabelled pod\'s new class', () => {
+    // The relabelled web pod must still be admitted by bank's rule, whose row the derived engine shares.
+    const snapshot = shopAndBank();
     assertDerivedAgrees(snapshot, snapshot.pods.find((p) => p.name === 'web-1')!);
   });
 
   test('a derived engine with an added AdminNetworkPolicy agrees with one built from scratch', () => {
-    const snapshot = inventory(
-      namespace('shop', { team: 'shop' }),
-      pod('shop', 'web-1', { app: 'web' }),
-      pod('shop', 'web-2', { app: 'web' }),
-      pod('bank', 'api', { app: 'api' }),
-      pod('bank', 'db', { app: 'db' }),
-      pod('bank', 'cache', { app: 'cache' }),
+    const snapshot = shopAndBank(
       anp('existing', { priority: 50, subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'bank' } } }, ingress: [{ name: 'pass-shop', action: 'Pass', from: [{ namespaces: { matchLabels: { team: 'shop' } } }] }] }),
-      netpol('bank', 'from-shop-web', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }] }] }),
     );
     const deny = JSON.parse(
       anp('airlock-isolate', {
