@@ -37,13 +37,26 @@ export async function syncLocalBranch(git: Git, options: SyncLocalBranchOptions)
   return (await syncLocalBranches(git, [{ branch, commit, paths }], tmpDir)).get(branch)!;
 }
 
-/** {@link syncLocalBranch} for several pushed branches, reading the local branches once. */
-export async function syncLocalBranches(git: Git, pushed: ReadonlyArray<Omit<SyncLocalBranchOptions, 'tmpDir'>>, tmpDir: string): Promise<Map<string, LocalSync>> {
+/**
+ * The local branches, for {@link syncLocalBranches}: one listing answers both "does the local branch exist,
+ * where" and "is it checked out here" (%(HEAD) is `*`). It may be read before the push: every move it leads to
+ * is a compare-and-swap on the value read, so a branch that moved meanwhile is left alone.
+ */
+export function readLocalBranches(git: Git): Promise<string> {
+  return git.run(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(HEAD)', 'refs/heads/'], { quiet: true });
+}
+
+/** {@link syncLocalBranch} for several pushed branches, reading the local branches once (or using `listing`). */
+export async function syncLocalBranches(
+  git: Git,
+  pushed: ReadonlyArray<Omit<SyncLocalBranchOptions, 'tmpDir'>>,
+  tmpDir: string,
+  listing: Promise<string> = readLocalBranches(git),
+): Promise<Map<string, LocalSync>> {
   const results = new Map<string, LocalSync>();
+  const branches = await listing;
   if (pushed.length === 0) return results;
-  // One listing answers both "does the local branch exist, where" and "is it checked out here" (%(HEAD) is `*`).
-  const listing = await git.run(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(HEAD)', 'refs/heads/']);
-  const local = new Map(listing.split('\n').map((line) => line.split('\t')).filter((cols) => cols.length === 3).map(([ref, oid, head]) => [ref!, { oid: oid!, head: head === '*' }]));
+  const local = new Map(branches.split('\n').map((line) => line.split('\t')).filter((cols) => cols.length === 3).map(([ref, oid, head]) => [ref!, { oid: oid!, head: head === '*' }]));
   for (const options of pushed) {
     const entry = local.get(`refs/heads/${options.branch}`);
     results.set(options.branch, entry === undefined ? 'untouched' : await syncOne(git, { ...options, tmpDir }, entry.oid, entry.head));

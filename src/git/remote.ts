@@ -16,12 +16,13 @@ export type RemoteHeads = ReadonlyMap<string, string>;
  * there); the push will then lose the race and retry, which is the safe way round.
  */
 export async function fetchHeads(git: Git, remote: string, branches: readonly string[]): Promise<RemoteHeads> {
-  let listing: string;
-  try {
-    listing = await git.run(['ls-remote', '--heads', '--', remote, ...branches.map((b) => `refs/heads/${b}`)]);
-  } catch (error) {
-    throw remoteError(error, `reach remote '${remote}'`, `check that '${remote}' is configured (git remote -v) and reachable, and your credentials`);
-  }
+  // What the remote advertises and what the remote-tracking refs hold, asked at once.
+  const [listing, tracking] = await Promise.all([
+    git.run(['ls-remote', '--heads', '--', remote, ...branches.map((b) => `refs/heads/${b}`)]).catch((error: unknown) => {
+      throw remoteError(error, `reach remote '${remote}'`, `check that '${remote}' is configured (git remote -v) and reachable, and your credentials`);
+    }),
+    git.run(['for-each-ref', '--format=%(refname)%09%(objectname)', '--', ...branches.map((b) => `refs/remotes/${remote}/${b}`)], { quiet: true }),
+  ]);
   const advertised = new Map<string, string>();
   for (const line of listing.split('\n')) {
     const [oid, ref] = line.split('\t');
@@ -31,7 +32,6 @@ export async function fetchHeads(git: Git, remote: string, branches: readonly st
   const wanted = branches.filter((b) => advertised.has(b));
   if (wanted.length === 0) return heads;
   // Fetch only what the remote-tracking refs do not already hold (a ref that exists has all its objects).
-  const tracking = await git.run(['for-each-ref', '--format=%(refname)%09%(objectname)', '--', ...wanted.map((b) => `refs/remotes/${remote}/${b}`)]);
   const known = new Map(tracking.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]));
   const stale = wanted.filter((b) => known.get(`refs/remotes/${remote}/${b}`) !== advertised.get(b));
   if (stale.length > 0) {

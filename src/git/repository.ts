@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, retryPolicy, type RetryOptions } from './backoff';
 import { GitDeliveryError, PushRejectedError } from './errors';
-import { stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
+import { readLocalBranches, stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
 import { formatCommitMessage } from './message';
 import { checkBranchName, checkRemoteName, literalPathspecs, normalizeChangePaths } from './names';
 import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
@@ -181,6 +181,9 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     const early = typeof options.changes === 'function' ? (options.branches ?? []) : options.changes.flatMap((c) => (c.mode.kind === 'branch' ? [c.mode.branch] : []));
     const [identity, fetched] = await Promise.all([commitIdentity(committer), fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]))]);
     let heads = fetched;
+    // Read now, alongside the rest (see readLocalBranches); used once the pushes are done.
+    const localBranches = readLocalBranches(git);
+    localBranches.catch(() => undefined);
     const onBase = options.probe?.length ? await pathsIn(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
     const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
     const pending = await Promise.all(changes.map((change, index) => prepare(change, index, base, tmp)));
@@ -216,7 +219,7 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     // changes land together, in chain order, so the last one pushed to the base is its tip.
     const tips = new Map<string, { commit: string; paths: string[] }>();
     for (const { item, commit } of landed) tips.set(item.target, { commit, paths: [...(tips.get(item.target)?.paths ?? []), ...item.paths] });
-    const local = await syncLocalBranches(git, [...tips].map(([branch, t]) => ({ branch, commit: t.commit, paths: t.paths })), tmp);
+    const local = await syncLocalBranches(git, [...tips].map(([branch, t]) => ({ branch, commit: t.commit, paths: t.paths })), tmp, localBranches);
     const reviewed = pending.filter((p) => p.mode.kind === 'branch' && results[p.index]?.ok).flatMap((p) => p.paths);
     if (options.stageInCheckout && reviewed.length > 0 && (await git.attempt(['symbolic-ref', '-q', 'HEAD'])).stdout.trim() === `refs/heads/${base}`) {
       await stageInCheckout(git, reviewed, tmp);
