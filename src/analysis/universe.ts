@@ -41,8 +41,29 @@ function portsKey(ports: readonly ContainerPort[]): string {
   return key;
 }
 
-function ipSetsOf(peers: readonly Peer[]): IpSet[] {
-  return peers.flatMap((p) => (p.kind === 'ips' ? [p.ips] : []));
+function addIpSets(peers: readonly Peer[], out: IpSet[]): void {
+  for (const p of peers) if (p.kind === 'ips') out.push(p.ips);
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, k) => x === b[k]);
+}
+
+/**
+ * The atoms of the last few set lists. The inventories a plan derives from a snapshot keep its policies' very
+ * address sets (the incident's policies rarely add a block), so their atoms are the snapshot's, and an engine
+ * derived from the snapshot's can share its rules, which name atoms by index.
+ */
+const recentAtoms: { readonly sets: readonly IpSet[]; readonly families: readonly IpFamily[]; readonly atoms: readonly IpRange[] }[] = [];
+const RECENT_ATOMS = 4;
+
+function atomsOf(sets: readonly IpSet[], families: readonly IpFamily[]): readonly IpRange[] {
+  const hit = recentAtoms.find((r) => sameItems(r.sets, sets) && sameItems(r.families, families));
+  if (hit) return hit.atoms;
+  const atoms = ipAtoms(sets, families);
+  recentAtoms.unshift({ sets, families: [...families], atoms });
+  recentAtoms.length = Math.min(recentAtoms.length, RECENT_ATOMS);
+  return atoms;
 }
 
 /** FNV-1a over a string's UTF-16 code units, continuing from `h`. */
@@ -237,16 +258,16 @@ export function buildUniverse(inventory: Inventory, families: readonly IpFamily[
   const ingressSets: IpSet[] = [];
   const egressSets: IpSet[] = [];
   for (const np of inventory.networkPolicies) {
-    for (const r of np.ingress?.rules ?? []) if (r.peers.kind === 'some') ingressSets.push(...ipSetsOf(r.peers.peers));
-    for (const r of np.egress?.rules ?? []) if (r.peers.kind === 'some') egressSets.push(...ipSetsOf(r.peers.peers));
+    for (const r of np.ingress?.rules ?? []) if (r.peers.kind === 'some') addIpSets(r.peers.peers, ingressSets);
+    for (const r of np.egress?.rules ?? []) if (r.peers.kind === 'some') addIpSets(r.peers.peers, egressSets);
   }
   const admin = [...inventory.adminNetworkPolicies, ...(inventory.baselineAdminNetworkPolicy ? [inventory.baselineAdminNetworkPolicy] : [])];
-  for (const a of admin) for (const r of a.egress) egressSets.push(...ipSetsOf(r.peers));
+  for (const a of admin) for (const r of a.egress) addIpSets(r.peers, egressSets);
 
   return {
     classes,
-    sourceAtoms: ipAtoms(ingressSets, families),
-    destinationAtoms: ipAtoms(egressSets, families),
+    sourceAtoms: atomsOf(ingressSets, families),
+    destinationAtoms: atomsOf(egressSets, families),
     classOfPod,
     classesByNamespace,
   };
