@@ -82,7 +82,7 @@ function parseFiles(out: string, format: 'tree' | 'index'): Map<string, TreeFile
 
 /** Mode and object id of each file at or under `paths` in a commit. */
 export async function filesInTree(git: Git, treeish: string, paths: readonly string[]): Promise<FileSet> {
-  return parseFiles(await git.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish, '--', ...literalPathspecs(paths)]), 'tree');
+  return parseFiles(await git.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish, '--', ...literalPathspecs(paths)], { quiet: true }), 'tree');
 }
 
 /**
