@@ -10,9 +10,7 @@ import { admissionPlatformObjects, paramNamespaceObject } from '../admission/pol
 import { webhookDeploymentObjects } from '../admission/webhook-deployment';
 import { ARGOCD_SYNC_WAVE_ANNOTATION, platformSyncWave } from '../gitops/sync-waves';
 import type { Guardrails, Settings } from '../settings/settings';
-
-/** Folder of the platform objects under `dist/`; the underscore keeps it apart from any incident id. */
-export const PLATFORM_DIR = '_platform';
+import { PLATFORM_DIR } from './synthesize';
 
 /** Props of {@link PlatformChart}. */
 export interface PlatformChartProps {

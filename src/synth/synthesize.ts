@@ -15,10 +15,10 @@ import { renderFolder, type FolderFiles } from './render';
 import type * as RunbookModule from './runbook';
 
 /**
- * Folder of the platform objects under `dist/`. The same value as platform-chart's PLATFORM_DIR (a test
- * holds them equal), repeated here so that listing the folders does not load the chart and cdk8s.
+ * Folder of the platform objects under `dist/`; the underscore keeps it apart from any incident id. Defined
+ * here, not in platform-chart.ts, so that listing the folders (and `propose`) loads neither the chart nor cdk8s.
  */
-const PLATFORM_FOLDER = '_platform';
+export const PLATFORM_DIR = '_platform';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 let app: typeof Cdk8s.App | undefined;
@@ -77,7 +77,7 @@ export function targets(incident: Incident, target: Pick<SynthTarget, 'cluster'>
 /** Every folder the input synthesizes to, by owner: the platform (`undefined`) or an incident. */
 export function distFolders(input: Omit<SynthInput, 'skip'>): Array<{ path: string; target: SynthTarget; incident?: Incident }> {
   return synthTargets(input.settings).flatMap((target) => [
-    { path: folderPath(target, PLATFORM_FOLDER), target },
+    { path: folderPath(target, PLATFORM_DIR), target },
     ...input.incidents.filter((i) => targets(i, target)).map((incident) => ({ path: folderPath(target, incident.slug), target, incident })),
   ]);
 }

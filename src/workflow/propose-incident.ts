@@ -16,9 +16,8 @@ import type { AirlockAction } from '../git/trailers';
 import { describeAction } from '../incident/describe-action';
 import type { Incident } from '../incident/types';
 import type { Settings } from '../settings/settings';
-import { PLATFORM_DIR } from '../synth/platform-chart';
 import { DIST_DIR, synthProject } from '../synth/synth-project';
-import { folderPath, synthTargets } from '../synth/synthesize';
+import { folderPath, PLATFORM_DIR, synthTargets } from '../synth/synthesize';
 import { planIncidents } from './plan-incidents';
 
 /** Push attempts before `propose` gives up (see RetryOptions: jittered exponential backoff, capped at 5 s). */

@@ -15,8 +15,7 @@ import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kub
 import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../../src/incident/declare';
 import type { Action } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings, type AdmissionSettings } from '../../src/settings/settings';
-import { distFolders, synthesize, synthesizeIncident } from '../../src/synth/synthesize';
-import { PLATFORM_DIR } from '../../src/synth/platform-chart';
+import { distFolders, PLATFORM_DIR, synthesize, synthesizeIncident } from '../../src/synth/synthesize';
 import { writeDist } from '../../src/synth/dist-writer';
 import { incident, manifestsText } from './fixtures';
 
@@ -148,7 +147,7 @@ describe('platform folder per admission mode', () => {
 });
 
 describe('dist folders', () => {
-  test('the platform folder is listed under platform-chart’s PLATFORM_DIR (synthesize.ts repeats the name to load no chart)', () => {
+  test('with no incidents, the platform folder alone is listed', () => {
     const folders = distFolders({ settings, guardrails: DEFAULT_GUARDRAILS, incidents: [] });
     assert.deepEqual(folders.map((f) => f.path), [PLATFORM_DIR]);
   });
