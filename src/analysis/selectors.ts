@@ -3,6 +3,7 @@
  * requirement, and matched with the API server's semantics.
  */
 import type { Problem } from '../errors';
+import { checkLabelKey, NAME_HINTS } from '../incident/kubernetes-names';
 
 /** Labels of a pod or namespace. */
 export type Labels = Readonly<Record<string, string>>;
@@ -77,7 +78,9 @@ export function parseLabelSelector(raw: unknown, where: Where, problems: Problem
       problems.push({ file: where.file, field: `${where.field}.matchLabels`, message: 'is not a map', hint: 'key: value pairs of strings' });
     } else {
       for (const [k, v] of Object.entries(obj.matchLabels as Record<string, unknown>)) {
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') matchLabels[k] = String(v);
+        const badKey = checkLabelKey(k);
+        if (badKey) problems.push({ file: where.file, field: `${where.field}.matchLabels.${k}`, message: badKey, hint: NAME_HINTS.labelKey });
+        else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') matchLabels[k] = String(v);
         else problems.push({ file: where.file, field: `${where.field}.matchLabels.${k}`, message: 'is not a string', hint: 'a label value string' });
       }
     }

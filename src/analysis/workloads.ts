@@ -4,6 +4,7 @@
  * replicas of a template are indistinguishable to a policy, so one stands for all.
  */
 import type { ContainerImage, ContainerPort, NamespaceInfo, PodInfo, WorkloadRef } from './model';
+import { checkLabelKey, NAME_HINTS } from '../incident/kubernetes-names';
 import { isProtocol } from './ports';
 import type { Diagnostics, RawObject } from './policies';
 
@@ -26,7 +27,10 @@ function stringMap(raw: unknown, file: string, field: string, d: Diagnostics): R
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (v === null || typeof v === 'object') d.problems.push({ file, field: `${field}.${k}`, message: 'is not a string', hint: 'a label value string' });
+    // The API server admits only valid keys; anything else (`__proto__` would not even be stored) is a forged snapshot.
+    const badKey = checkLabelKey(k);
+    if (badKey) d.problems.push({ file, field: `${field}.${k}`, message: badKey, hint: NAME_HINTS.labelKey });
+    else if (v === null || typeof v === 'object') d.problems.push({ file, field: `${field}.${k}`, message: 'is not a string', hint: 'a label value string' });
     else out[k] = String(v);
   }
   return out;

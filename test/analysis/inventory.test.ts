@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ValidationError } from '../../src/errors';
-import { findPod, loadInventory, parseManifestText, withManifests, withPodLabels } from '../../src/analysis/inventory';
+import { buildInventory, findPod, loadInventory, parseManifestText, withManifests, withPodLabels } from '../../src/analysis/inventory';
 import { inventory, netpol, pod } from './helpers';
 
 function tempDir(files: Record<string, string>): string {
@@ -96,6 +96,16 @@ describe('validation', () => {
   test('an except outside its CIDR is rejected', () => {
     const bad = netpol('n', 'p', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['11.0.0.0/8'] } }] }] });
     assert.throws(() => inventory(bad), /not inside 10\.0\.0\.0\/8/);
+  });
+
+  test('a label key the API server would refuse (here __proto__) is reported, in pod labels and in selectors, never silently dropped', () => {
+    const forged = parseManifestText(['apiVersion: v1', 'kind: Pod', 'metadata: { name: p, namespace: n, labels: { __proto__: x, app: web } }', 'spec: { containers: [{ name: c, image: i }] }'].join('\n'), 'forged.yaml');
+    assert.throws(
+      () => buildInventory(forged.objects),
+      (err: unknown) => (err as ValidationError).problems.some((p) => p.file === 'forged.yaml' && /metadata\.labels\.__proto__$/.test(p.field) && /not a valid label key/.test(p.message)),
+    );
+    const selector = netpol('n', 'p', { podSelector: { matchLabels: { ['__proto__']: 'x' } } });
+    assert.throws(() => inventory(selector), (err: unknown) => (err as ValidationError).problems.some((p) => /matchLabels\.__proto__$/.test(p.field)));
   });
 
   test('every problem of every object is reported at once', () => {
