@@ -86,7 +86,11 @@ async function startServer(root: string, dir: string): Promise<Server> {
       onEvent: (e) => { if (e.kind === 'proposed' && e.pushed) process.stdout.write('pushed ' + e.ms + '\\n'); },
     }).then((i) => { process.stdout.write(i.server.url + '\\n'); process.once('SIGTERM', () => i.close().then(() => process.exit(0))); },
             (e) => { console.error(e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, ...GIT_ENV, BENCH_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // tsx's transform cache lives in $TMPDIR/tsx-<uid> and is walked after transforms: this VM's shared one holds
+  // every test project's files. A folder of the bench's own stands for the intake's host (as in bench/propose.ts).
+  const tmp = path.join(dir, 'tmpdir');
+  fs.mkdirSync(tmp, { recursive: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, ...GIT_ENV, BENCH_SECRET: SECRET, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
   const pushedMs: number[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
