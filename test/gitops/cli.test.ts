@@ -5,36 +5,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { decodeYaml, type K8sObject } from './controllers';
 import { fakeArgoCd, fakeFluxReceiver } from './fake-controllers';
 import { gitopsCrdValidator, incidents, settingsSource } from './fixtures';
-import { makeProject, REPO, snapshotTree, type CliResult } from '../support/project';
-
-const HARNESS = path.join(__dirname, 'airlock-cli.ts');
-const TSX = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-
-/** `airlock <args>` in `cwd` (see airlock-cli.ts: the real CLI once main.ts registers the commands). */
-function cli(cwd: string, args: readonly string[]): CliResult {
-  const r = spawnSync(process.execPath, ['--import', TSX, HARNESS, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same without blocking the event loop, for tests that serve HTTP in this process. */
-function cliAsync(cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, HARNESS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
-}
+import { airlock, airlockAsync, makeProject, snapshotTree } from '../support/project';
 
 function git(cwd: string, ...args: string[]): string {
   return spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } }).stdout.trim();
@@ -45,7 +22,7 @@ const MANY = { clusters: [{ name: 'prod-eu', backend: 'cilium' as const }, { nam
 describe('airlock bootstrap and sync-notify (CLI)', () => {
   test('bootstrap --argocd prints one YAML stream that validates and is byte-identical on a second run; the steps go to stderr', () => {
     const root = makeProject({ incidents: incidents() });
-    const first = cli(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']);
+    const first = airlock(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']);
     assert.equal(first.status, 0, first.stderr);
     const objects = decodeYaml(first.stdout) as K8sObject[];
     assert.deepEqual(objects.map((o) => o.kind), ['AppProject', 'Application']);
@@ -53,14 +30,14 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
     // The example settings declare evidence, so its storage comes first (test/gitops/evidence-storage.test.ts).
     assert.match(first.stderr, /^next steps:\n  1\. Before the first incident, create the evidence namespace[^\n]*\n  2\. Apply the project/);
     assert.match(first.stderr, /webhook\.github\.secret/);
-    assert.equal(cli(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']).stdout, first.stdout);
+    assert.equal(airlock(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']).stdout, first.stdout);
     assert.ok(!fs.existsSync(path.join(root, 'dist')), 'bootstrap never synthesizes or writes dist/');
   });
 
   test('bootstrap --flux --out writes one file per object for the clusters in settings, replaces what an earlier bootstrap wrote, and refuses an --out inside dist/', () => {
     const root = makeProject({ policies: { 'settings.ts': settingsSource(MANY) }, incidents: incidents() });
     const out = path.join(root, 'gitops', 'flux');
-    const r = cli(root, ['bootstrap', '--flux', '--repo', 'git@github.com:acme/airlock.git', '--branch', 'prod', '--topology', 'per-cluster', '--out', 'gitops/flux']);
+    const r = airlock(root, ['bootstrap', '--flux', '--repo', 'git@github.com:acme/airlock.git', '--branch', 'prod', '--topology', 'per-cluster', '--out', 'gitops/flux']);
     assert.equal(r.status, 0, r.stderr);
     const tree = snapshotTree(out);
     assert.deepEqual([...tree.keys()], ['prod-eu/gitrepository-airlock.yaml', 'prod-eu/kustomization-airlock.yaml', 'prod-eu/receiver-airlock.yaml', 'prod-us/gitrepository-airlock.yaml', 'prod-us/kustomization-airlock.yaml', 'prod-us/receiver-airlock.yaml']);
@@ -71,14 +48,14 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
     assert.match(r.stdout, /kubectl --context <context-of-prod-us> apply -f gitops\/flux\/prod-us\//);
     // A hub bootstrap into the same folder replaces the per-cluster files it generated, and leaves others alone.
     fs.writeFileSync(path.join(out, 'README.md'), 'ours');
-    const hub = cli(root, ['bootstrap', '--flux', '--repo', 'git@github.com:acme/airlock.git', '--out', 'gitops/flux', '--json']);
+    const hub = airlock(root, ['bootstrap', '--flux', '--repo', 'git@github.com:acme/airlock.git', '--out', 'gitops/flux', '--json']);
     assert.equal(hub.status, 0, hub.stderr);
     assert.deepEqual([...snapshotTree(out).keys()].sort(), ['README.md', 'gitrepository-airlock.yaml', 'kustomization-airlock-prod-eu.yaml', 'kustomization-airlock-prod-us.yaml', 'receiver-airlock.yaml']);
     assert.deepEqual(fs.readdirSync(out).sort(), ['README.md', 'gitrepository-airlock.yaml', 'kustomization-airlock-prod-eu.yaml', 'kustomization-airlock-prod-us.yaml', 'receiver-airlock.yaml'], 'the emptied cluster folders are gone');
     const json = JSON.parse(hub.stdout) as { controller: string; clusters: string[]; files: { path: string }[]; steps: string[] };
     assert.deepEqual([json.controller, json.clusters], ['flux', ['prod-eu', 'prod-us']]);
     assert.match(json.steps.join('\n'), /create secret generic airlock-prod-eu-kubeconfig/);
-    const inside = cli(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git', '--out', 'dist/argocd']);
+    const inside = airlock(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git', '--out', 'dist/argocd']);
     assert.equal(inside.status, 2);
     assert.match(inside.stderr, /--out dist\/argocd overlaps dist\/, which only airlock synth writes/);
     assert.ok(!fs.existsSync(path.join(root, 'dist')));
@@ -94,7 +71,7 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
       [['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git', '--path', '../x'], /--path: "\.\.\/x" leaves the repository/],
     ];
     for (const [args, pattern] of cases) {
-      const r = cli(root, args);
+      const r = airlock(root, args);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, pattern);
     }
@@ -117,14 +94,14 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
     const flux = await fakeFluxReceiver({ token: 'flux-tok', name: 'airlock', namespace: 'flux-system', type: 'github', events: ['ping', 'push'] });
     try {
       const env = { AIRLOCK_SECRET: 'argo-s3cret' };
-      const ok = await cliAsync(root, ['sync-notify', '--argocd', `${argo.url}/api/webhook`, '--secret-env', 'AIRLOCK_SECRET', '--json'], env);
+      const ok = await airlockAsync(root, ['sync-notify', '--argocd', `${argo.url}/api/webhook`, '--secret-env', 'AIRLOCK_SECRET', '--json'], env);
       assert.equal(ok.status, 0, ok.stdout + ok.stderr);
       const result = JSON.parse(ok.stdout) as { commit: string; branch: string; paths: string[]; results: { ok: boolean }[] };
       assert.deepEqual([result.commit, result.branch, result.paths, result.results.map((x) => x.ok)], [head, 'main', ['dist/inc-9/networkpolicy-x.yaml'], [true]]);
       assert.deepEqual(argo.refreshed, [['airlock']]);
       assert.deepEqual(JSON.parse(argo.received[0].body).commits[0].modified, ['dist/inc-9/networkpolicy-x.yaml'], 'only files under dist/');
 
-      const both = await cliAsync(root, ['sync-notify', '--argocd', argo.url, '--flux-receiver', flux.url + flux.hookPath, '--secret-env', 'AIRLOCK_SECRET'], { AIRLOCK_SECRET: 'flux-tok' });
+      const both = await airlockAsync(root, ['sync-notify', '--argocd', argo.url, '--flux-receiver', flux.url + flux.hookPath, '--secret-env', 'AIRLOCK_SECRET'], { AIRLOCK_SECRET: 'flux-tok' });
       assert.equal(both.status, 5, 'Argo CD refuses the Flux token');
       assert.match(both.stdout, /^notified Flux \(http:\/\/127\.0\.0\.1:\d+\/hook\/[0-9a-f]{8}…\): HTTP 200/m);
       assert.match(both.stderr, /could not notify Argo CD \(http:\/\/127\.0\.0\.1:\d+\/api\/webhook\): HTTP 400: Webhook processing failed: HMAC verification failed/);
@@ -132,10 +109,10 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
       assert.ok(!both.stderr.includes('flux-tok'));
       assert.equal(flux.reconciled(), 1);
 
-      const nothing = cli(root, ['sync-notify']);
+      const nothing = airlock(root, ['sync-notify']);
       assert.equal(nothing.status, 2);
       assert.match(nothing.stderr, /nothing to notify: give --argocd URL or --flux-receiver URL/);
-      const noSecret = cli(root, ['sync-notify', '--flux-receiver', flux.url + flux.hookPath]);
+      const noSecret = airlock(root, ['sync-notify', '--flux-receiver', flux.url + flux.hookPath]);
       assert.equal(noSecret.status, 2);
       assert.match(noSecret.stderr, /a github Receiver verifies an HMAC signature/);
     } finally {

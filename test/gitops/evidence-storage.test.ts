@@ -5,15 +5,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Namespace, PersistentVolumeClaim } from 'kubernetes-models/v1';
 import { argoCdBootstrap, evidenceStorageObjects, fluxBootstrap, normalizeSource } from '../../src/gitops';
 import { resolveSettings, type EvidenceSettings } from '../../src/settings/settings';
 import { decodeYaml } from './controllers';
 import { incidents, settingsSource } from './fixtures';
-import { makeProject, REPO, snapshotTree } from '../support/project';
+import { airlock, makeProject, snapshotTree } from '../support/project';
 
 const TOOLBOX = `registry.acme.internal/security/toolbox@sha256:${'e'.repeat(64)}`;
 const EVIDENCE: EvidenceSettings = {
@@ -61,16 +59,14 @@ describe('evidence storage prerequisites', () => {
 
   test('bootstrap --out writes the prerequisites beside the controller objects; the stdout stream for the controller never carries them', () => {
     const root = makeProject({ policies: { 'settings.ts': settingsSource({ evidence: EVIDENCE }) }, incidents: incidents() });
-    const tsx = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', tsx, path.join(__dirname, 'airlock-cli.ts'), ...args], { cwd: root, encoding: 'utf8' });
-    const written = cli(['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git', '--out', 'gitops/argocd']);
+    const written = airlock(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git', '--out', 'gitops/argocd']);
     assert.equal(written.status, 0, written.stderr);
     const tree = snapshotTree(path.join(root, 'gitops', 'argocd'));
     assert.deepEqual([...tree.keys()].filter((f) => f.startsWith('_prerequisites/')), ['_prerequisites/namespace-airlock-system.yaml', '_prerequisites/persistentvolumeclaim-airlock-evidence.yaml', '_prerequisites/persistentvolumeclaim-airlock-scratch.yaml']);
     const [claim] = decodeYaml(tree.get('_prerequisites/persistentvolumeclaim-airlock-evidence.yaml')!);
     new PersistentVolumeClaim(claim as never).validate();
     assert.match(written.stdout, /1\. Before the first incident, create the evidence namespace and storage on the cluster[^\n]*kubectl apply --server-side -f gitops\/argocd\/_prerequisites\//);
-    const stream = cli(['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']);
+    const stream = airlock(root, ['bootstrap', '--argocd', '--repo', 'https://github.com/acme/airlock.git']);
     assert.equal(stream.status, 0, stream.stderr);
     assert.deepEqual(decodeYaml(stream.stdout).map((o) => (o as { kind: string }).kind).sort(), ['AppProject', 'Application']);
   });
