@@ -32,13 +32,13 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
-import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { parseImageReference } from '../incident/image-reference';
+import { restrictedContainerSecurityContext } from '../kubernetes/pod-security';
 import { BLOCKLIST_LABEL, BLOCKLIST_LABEL_VALUE, DEFAULT_PARAM_NAMESPACE, managedLabels, type Manifest } from './manifest';
 import type { FailurePolicy } from './policy';
 import { validatingWebhookConfiguration, WEBHOOK_SERVICE_NAME, type WebhookCa } from './webhook-configuration';
@@ -131,17 +131,6 @@ function resources(given: ContainerResources | undefined, fallback: ContainerRes
   return { ...(r.requests ? { requests: { ...r.requests } } : {}), ...(r.limits ? { limits: { ...r.limits } } : {}) };
 }
 
-/** The container hardening Pod Security "restricted" asks for, plus a read-only root. */
-function hardened(): ISecurityContext {
-  return {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-}
-
 /**
  * A warning for the plan when the image is not pinned by digest, or undefined when it is. Throws a RangeError
  * for a string that is not an image reference at all.
@@ -215,7 +204,7 @@ function deployment(options: WebhookDeploymentOptions, namespace: string, paramN
     livenessProbe: { httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
     readinessProbe: { httpGet: { path: '/readyz', port: 'https', scheme: 'HTTPS' }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 2 },
     resources: resources(options.resources, { requests: { cpu: '100m', memory: '96Mi' }, limits: { memory: '256Mi' } }),
-    securityContext: hardened(),
+    securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [
       { name: 'tls', mountPath: WEBHOOK_TLS_DIR, readOnly: true },
       { name: 'blocklists', mountPath: WEBHOOK_BLOCKLIST_DIR, readOnly: true },
@@ -235,7 +224,7 @@ function deployment(options: WebhookDeploymentOptions, namespace: string, paramN
       '--json',
     ],
     resources: resources(options.syncResources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { memory: '128Mi' } }),
-    securityContext: hardened(),
+    securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [
       { name: 'blocklists', mountPath: WEBHOOK_BLOCKLIST_DIR },
       { name: 'tmp', mountPath: '/tmp' },

@@ -24,8 +24,8 @@ export const PREREQUISITES_DIR = '_prerequisites';
 
 /** The evidence storage of every cluster, one file per object. */
 function prerequisiteFiles(settings: DeliverySettings): BootstrapFile[] {
-  if (settings.clusters.length === 0) return filesOf(evidenceStorageObjects(settings)).map((f) => ({ ...f, path: `${PREREQUISITES_DIR}/${f.path}` }));
-  return settings.clusters.flatMap((c) => filesOf(evidenceStorageObjects(c.settings), c.name).map((f) => ({ ...f, path: `${PREREQUISITES_DIR}/${f.path}` })));
+  const clusters = settings.clusters.length === 0 ? [{ name: undefined, settings }] : settings.clusters;
+  return clusters.flatMap((c) => filesOf(evidenceStorageObjects(c.settings), c.name).map((f) => ({ ...f, path: `${PREREQUISITES_DIR}/${f.path}` })));
 }
 
 /** The first step when there are prerequisites: evidence storage exists before the first incident's capture. */

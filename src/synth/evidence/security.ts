@@ -19,13 +19,5 @@ export function podSecurityContext(options: { readonly fsGroup?: boolean } = {})
   };
 }
 
-/** Container-level context. */
-export function containerSecurityContext(): Record<string, unknown> {
-  return {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-}
+/** Container-level context: the one every Airlock container gets. */
+export { restrictedContainerSecurityContext as containerSecurityContext } from '../../kubernetes/pod-security';
