@@ -10,6 +10,7 @@
  */
 import { closeSync, copyFileSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { objectStore } from './object-store';
 import type { Git } from './runner';
 import { stageWorkTree } from './stage';
 
@@ -44,6 +45,17 @@ export async function syncLocalBranch(git: Git, options: SyncLocalBranchOptions)
  */
 export function readLocalBranches(git: Git): Promise<string> {
   return git.run(['for-each-ref', '--format=%(refname)%09%(objectname)%09%(HEAD)', 'refs/heads/'], { quiet: true });
+}
+
+/**
+ * The local branches as {@link readLocalBranches} lists them, for a caller that will only ask about `names`:
+ * when none of them exists locally (the intake's review branches never do), the answer is known without
+ * starting git (the refs are looked up through the long-lived object reader), and is an empty listing.
+ */
+export async function readLocalBranchesAmong(git: Git, names: readonly string[]): Promise<{ readonly names: ReadonlySet<string>; readonly listing: string }> {
+  const store = objectStore(git.dir);
+  const exist = await Promise.all(names.map((name) => store.resolveCommit(`refs/heads/${name}`)));
+  return { names: new Set(names), listing: exist.some((oid) => oid !== undefined) ? await readLocalBranches(git) : '' };
 }
 
 /** {@link syncLocalBranch} for several pushed branches, reading the local branches once (or using `listing`). */

@@ -3,6 +3,7 @@
  * and a rejection is classified so the caller can tell "someone pushed first, retry" from "you may not push".
  */
 import { GitDeliveryError } from './errors';
+import { objectStore } from './object-store';
 import { GitCommandError, type Git } from './runner';
 
 /** The remote's branch heads Airlock cares about: branch name → commit, absent when the branch does not exist. */
@@ -17,11 +18,13 @@ export type RemoteHeads = ReadonlyMap<string, string>;
  */
 export async function fetchHeads(git: Git, remote: string, branches: readonly string[]): Promise<RemoteHeads> {
   // What the remote advertises and what the remote-tracking refs hold, asked at once.
+  // The remote-tracking refs are read through the repository's long-lived object reader (no process start).
+  const store = objectStore(git.dir);
   const [listing, tracking] = await Promise.all([
     git.run(['ls-remote', '--heads', '--', remote, ...branches.map((b) => `refs/heads/${b}`)]).catch((error: unknown) => {
       throw remoteError(error, `reach remote '${remote}'`, `check that '${remote}' is configured (git remote -v) and reachable, and your credentials`);
     }),
-    git.run(['for-each-ref', '--format=%(refname)%09%(objectname)', '--', ...branches.map((b) => `refs/remotes/${remote}/${b}`)], { quiet: true }),
+    Promise.all(branches.map((b) => store.resolveCommit(`refs/remotes/${remote}/${b}`))),
   ]);
   const advertised = new Map<string, string>();
   for (const line of listing.split('\n')) {
@@ -32,8 +35,7 @@ export async function fetchHeads(git: Git, remote: string, branches: readonly st
   const wanted = branches.filter((b) => advertised.has(b));
   if (wanted.length === 0) return heads;
   // Fetch only what the remote-tracking refs do not already hold (a ref that exists has all its objects).
-  const known = new Map(tracking.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]));
-  const stale = wanted.filter((b) => known.get(`refs/remotes/${remote}/${b}`) !== advertised.get(b));
+  const stale = wanted.filter((b) => tracking[branches.indexOf(b)] !== advertised.get(b));
   if (stale.length > 0) {
     try {
       await git.run(['fetch', '--no-tags', '--no-recurse-submodules', '--', remote, ...stale.map((b) => `+refs/heads/${b}:refs/remotes/${remote}/${b}`)]);

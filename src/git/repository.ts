@@ -31,14 +31,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, retryPolicy, type RetryOptions } from './backoff';
 import { GitDeliveryError, PushRejectedError } from './errors';
-import { readLocalBranches, stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
+import { readLocalBranches, readLocalBranchesAmong, stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
 import { formatCommitMessage } from './message';
-import { checkBranchName, checkRemoteName, literalPathspecs, normalizeChangePaths } from './names';
+import { checkBranchName, checkRemoteName, normalizeChangePaths } from './names';
 import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
 import { GitCommandError, openWorkTree, type Git } from './runner';
 import { filesInTree, mergeFiles, workTreeFiles, type FileSet } from './stage';
 import type { Trailers } from './trailers';
-import { ancestorDirs, commitObject, objectAlgorithm, readTreeDirs, replacePaths, unstoredTrees, writeObjects, type ComputedObject, type TreeDir } from './tree-edit';
+import { ancestorDirs, commitObject, objectAlgorithm, pathsInCommit, readTreeDirs, replacePaths, unstoredTrees, writeObjects, type ComputedObject, type TreeDir } from './tree-edit';
 
 /**
  * Where the commit goes. `branch`: a review branch (`airlock/<id>`), created from the base or continued if it
@@ -179,12 +179,13 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
   try {
     const committer = await commitEnvironment(git, options.author);
     const early = typeof options.changes === 'function' ? (options.branches ?? []) : options.changes.flatMap((c) => (c.mode.kind === 'branch' ? [c.mode.branch] : []));
+    // Read now, alongside the rest (see readLocalBranches); used once the pushes are done, for the branches
+    // known now (the base is pushed only in break-glass mode, and then listed after the push).
+    const localBranches = readLocalBranchesAmong(git, early.filter(isValidTarget));
+    localBranches.catch(() => undefined);
     const [identity, fetched] = await Promise.all([commitIdentity(committer), fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]))]);
     let heads = fetched;
-    // Read now, alongside the rest (see readLocalBranches); used once the pushes are done.
-    const localBranches = readLocalBranches(git);
-    localBranches.catch(() => undefined);
-    const onBase = options.probe?.length ? await pathsIn(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
+    const onBase = options.probe?.length ? await pathsInCommit(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
     const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
     const pending = await Promise.all(changes.map((change, index) => prepare(change, index, base, tmp)));
     const targets = pending.filter((p) => p.mode.kind === 'branch').map((p) => p.target);
@@ -219,7 +220,9 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     // changes land together, in chain order, so the last one pushed to the base is its tip.
     const tips = new Map<string, { commit: string; paths: string[] }>();
     for (const { item, commit } of landed) tips.set(item.target, { commit, paths: [...(tips.get(item.target)?.paths ?? []), ...item.paths] });
-    const local = await syncLocalBranches(git, [...tips].map(([branch, t]) => ({ branch, commit: t.commit, paths: t.paths })), tmp, localBranches);
+    const known = await localBranches;
+    const listing = [...tips.keys()].every((b) => known.names.has(b)) ? Promise.resolve(known.listing) : readLocalBranches(git);
+    const local = await syncLocalBranches(git, [...tips].map(([branch, t]) => ({ branch, commit: t.commit, paths: t.paths })), tmp, listing);
     const reviewed = pending.filter((p) => p.mode.kind === 'branch' && results[p.index]?.ok).flatMap((p) => p.paths);
     if (options.stageInCheckout && reviewed.length > 0 && (await git.attempt(['symbolic-ref', '-q', 'HEAD'])).stdout.trim() === `refs/heads/${base}`) {
       await stageInCheckout(git, reviewed, tmp);
@@ -275,13 +278,6 @@ function baseHead(heads: RemoteHeads, remote: string, base: string): string {
     );
   }
   return head;
-}
-
-/** Which of `paths` exist in `commit`. */
-async function pathsIn(git: Git, commit: string, paths: readonly string[]): Promise<Set<string>> {
-  const out = await git.run(['ls-tree', '-z', '--full-tree', '--name-only', '--end-of-options', commit, '--', ...literalPathspecs(paths)], { quiet: true });
-  const listed = new Set(out.split('\0').filter(Boolean));
-  return new Set(paths.filter((p) => listed.has(p)));
 }
 
 /** The files of `all` at or under `paths`. */

@@ -1,6 +1,7 @@
 /**
- * The one place that runs git (through simple-git, over the real git binary). Everything else in src/git asks
- * this module for a {@link Git} and gets back stdout, or a {@link GitCommandError} with git's exit code and stderr.
+ * The one place that runs git commands (through simple-git, over the real git binary). Everything else in src/git
+ * asks this module for a {@link Git} and gets back stdout, or a {@link GitCommandError} with git's exit code and
+ * stderr. (Objects are read and written through long-lived git processes instead: git-process.ts, object-store.ts.)
  *
  * Why a wrapper: simple-git treats "non-zero exit without stderr" as success (so `merge-base --is-ancestor` would
  * always say yes), and some operations need an extra environment variable (`GIT_INDEX_FILE` for a private index,

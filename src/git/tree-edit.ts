@@ -4,18 +4,18 @@
  * Why: a repository holding 1,000 incidents has some 13,000 files. The index route (`read-tree` of the parent
  * into a private index, `add`, `write-tree`) reads and writes that whole index three times per commit, well over
  * 100 ms, and again for every commit of a batch. A change only ever touches a handful of folders, so Airlock
- * reads just the folders on the way to the change's paths (`ls-tree` of those directories, one call for a whole
- * batch), splices the change's files in, computes the new trees' ids itself and writes only those trees
- * (`hash-object -t tree`, one call; the commits likewise, see repository.ts). Git re-hashes every tree it is given, and each id is checked against the one
+ * reads just the folders on the way to the change's paths (through the repository's long-lived `cat-file
+ * --batch`, trees cached by id: see object-store.ts), splices the change's files in, computes the new trees'
+ * ids itself and writes only those trees (through a long-lived `hash-object -t tree`; the commits likewise, see
+ * repository.ts). Git re-hashes every tree it is given, and each id is checked against the one
  * computed here, so a mistake in this module fails loudly instead of committing a wrong tree.
  *
  * Every folder that is edited must have been listed: descending into a tree that was not listed is refused
  * (it would otherwise drop that folder's contents).
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GitDeliveryError } from './errors';
+import { objectStore } from './object-store';
 import type { Git } from './runner';
 
 /** A file (or symlink, or submodule) in a tree: its mode as git writes it in trees (`100644`, `120000`…) and id. */
@@ -96,60 +96,55 @@ export function ancestorDirs(paths: Iterable<string>): Set<string> {
   return dirs;
 }
 
-/** Parses `ls-tree -z` / `ls-files -s -z` style records into path → file (tree records are skipped by the caller). */
-function records(out: string): Array<{ mode: string; type: string; oid: string; path: string }> {
-  const rows: Array<{ mode: string; type: string; oid: string; path: string }> = [];
-  for (const record of out.split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode, type, oid] = record.slice(0, tab).split(' ') as [string, string, string];
-    rows.push({ mode, type, oid, path: record.slice(tab + 1) });
-  }
-  return rows;
-}
-
 /**
  * Reads the listed folders of `commit` (each must be an ancestor of every deeper listed folder, as
  * {@link ancestorDirs} gives) into a {@link TreeDir} for the root, and checks that it hashes to the commit's tree.
+ * The trees come from the repository's long-lived object reader, and from its cache when read before.
  */
 export async function readTreeDirs(git: Git, commit: string, dirs: ReadonlySet<string>): Promise<TreeDir> {
   const algorithm = objectAlgorithm(commit);
-  const specs = [...dirs].sort().map((d) => (d === '' ? ':(top,literal)' : `:(top,literal)${d}/`));
-  const [listing, rootTree] = await Promise.all([
-    git.run(['ls-tree', '-z', '--full-tree', '--end-of-options', commit, '--', ...specs]),
-    git.run(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`]),
-  ]);
-  // ls-tree shows a listed folder's contents in place of its own entry; rebuild the nesting from the paths.
-  const folders = new Map<string, Map<string, TreeFile | TreeDir>>([['', new Map()]]);
-  const folder = (dir: string): Map<string, TreeFile | TreeDir> => {
-    let entries = folders.get(dir);
-    if (!entries) {
-      entries = new Map();
-      folders.set(dir, entries);
-      folder(parentOf(dir));
-    }
-    return entries;
-  };
-  for (const row of records(listing)) folder(parentOf(row.path)).set(baseName(row.path), { mode: row.mode, oid: row.oid });
-  const build = (dir: string): TreeDir => {
-    const entries = new Map(folders.get(dir)!);
-    for (const child of folders.keys()) if (child !== '' && child !== dir && parentOf(child) === dir) entries.set(baseName(child), build(child));
+  const store = objectStore(git.dir);
+  const rootTree = await store.commitTree(commit);
+  const build = async (dir: string, oid: string): Promise<TreeDir> => {
+    const raw = await store.tree(oid);
+    const entries = new Map<string, TreeFile | TreeDir>(raw);
+    await Promise.all(
+      [...raw].map(async ([name, entry]) => {
+        const child = dir === '' ? name : `${dir}/${name}`;
+        if (entry.mode === '40000' && dirs.has(child)) entries.set(name, await build(child, entry.oid));
+      }),
+    );
     return new TreeDir(entries, true, algorithm);
   };
-  const root = build('');
-  if (root.oid() !== rootTree.trim()) {
-    throw new GitDeliveryError('read tree', `the listing of ${commit.slice(0, 12)} does not add up to its tree ${rootTree.trim().slice(0, 12)}`, 'this is a bug in Airlock; please report it with `git --version`');
+  const root = await build('', rootTree);
+  if (root.oid() !== rootTree) {
+    throw new GitDeliveryError('read tree', `the listing of ${commit.slice(0, 12)} does not add up to its tree ${rootTree.slice(0, 12)}`, 'this is a bug in Airlock; please report it with `git --version`');
   }
   return root;
 }
 
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? '' : path.slice(0, slash);
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
+/**
+ * Which of `paths` (repository paths, files or folders) exist in `commit`, read through the object reader
+ * (see {@link readTreeDirs}).
+ */
+export async function pathsInCommit(git: Git, commit: string, paths: readonly string[]): Promise<Set<string>> {
+  const store = objectStore(git.dir);
+  const rootTree = await store.commitTree(commit);
+  const found = await Promise.all(
+    paths.map(async (path) => {
+      let oid = rootTree;
+      const parts = path.split('/');
+      for (let i = 0; i < parts.length; i++) {
+        const entry = (await store.tree(oid)).get(parts[i]!);
+        if (!entry) return false;
+        if (i === parts.length - 1) return true;
+        if (entry.mode !== '40000') return false;
+        oid = entry.oid;
+      }
+      return false;
+    }),
+  );
+  return new Set(paths.filter((_, i) => found[i]));
 }
 
 /**
@@ -229,20 +224,9 @@ export function unstoredTrees(trees: readonly TreeDir[]): ComputedObject[] {
 }
 
 /**
- * Writes computed objects of one type in one `git hash-object -w` call (git checks each object's format) and
- * checks git's ids against the computed ones. `tmpDir` holds the object files meanwhile.
+ * Writes computed objects of one type through the repository's long-lived `git hash-object` (git checks each
+ * object's format) and checks git's ids against the computed ones. `tmpDir` holds the object files meanwhile.
  */
 export async function writeObjects(git: Git, type: 'tree' | 'commit', objects: readonly ComputedObject[], tmpDir: string): Promise<void> {
-  if (objects.length === 0) return;
-  const files = objects.map((o, i) => {
-    const file = join(tmpDir, `${type}-${i}`);
-    writeFileSync(file, o.content);
-    return file;
-  });
-  const written = (await git.run(['hash-object', '-w', '-t', type, '--no-filters', '--', ...files])).trim().split('\n');
-  objects.forEach((o, i) => {
-    if (written[i]?.trim() !== o.oid) {
-      throw new GitDeliveryError(`write ${type}`, `git stored ${type} ${written[i] ?? '(none)'} where ${o.oid} was computed`, 'this is a bug in Airlock; please report it with `git --version`');
-    }
-  });
+  await objectStore(git.dir).write(type, objects, tmpDir);
 }

@@ -1,0 +1,162 @@
+/**
+ * Reading and writing git objects through long-lived git processes (see git-process.ts): `cat-file --batch`
+ * reads commits, trees and refs; `hash-object -w --stdin-paths -t tree` and `-t commit` write the objects
+ * Airlock computed (tree-edit.ts), with git checking each one's format and computing its id.
+ *
+ * One store per repository directory, kept for the life of the process: the intake's writer asks every batch.
+ * Trees are cached by id (an id names its content forever, so the cache is never stale); what a ref points to
+ * is asked every time.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GitDeliveryError } from './errors';
+import { GitProcess, lineAnswer, type AnswerParser } from './git-process';
+
+/** An object read from the repository. */
+export interface StoredObject {
+  readonly oid: string;
+  readonly type: string;
+  readonly content: Buffer;
+}
+
+/** An entry of a tree object: mode as git writes it (`100644`, `40000`…), name and id. */
+export interface RawTreeEntry {
+  readonly mode: string;
+  readonly oid: string;
+}
+
+/** Trees kept in memory per repository (a repository of 1,000 incidents reads about three per proposal). */
+const TREE_CACHE_LIMIT = 512;
+
+/** A `cat-file --batch` answer: `<oid> <type> <size>\n<content>\n`, or `<name> missing\n` (undefined). */
+const objectAnswer: AnswerParser<StoredObject | undefined> = (buffer) => {
+  const end = buffer.indexOf(0x0a);
+  if (end < 0) return undefined;
+  const header = buffer.toString('utf8', 0, end);
+  const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(header);
+  if (!m) {
+    if (/ (missing|ambiguous)$/.test(header)) return { value: undefined, length: end + 1 };
+    throw new GitDeliveryError('read object', `unexpected answer from git cat-file: ${header.slice(0, 200)}`, 'this is a bug in Airlock; please report it with `git --version`');
+  }
+  const size = Number(m[3]);
+  if (buffer.length < end + 1 + size + 1) return undefined;
+  return { value: { oid: m[1]!, type: m[2]!, content: Buffer.from(buffer.subarray(end + 1, end + 1 + size)) }, length: end + 1 + size + 1 };
+};
+
+/** The git objects of one repository. */
+export class ObjectStore {
+  private readonly reader: GitProcess;
+  private readonly writers = new Map<'tree' | 'commit', GitProcess>();
+  private readonly trees = new Map<string, ReadonlyMap<string, RawTreeEntry>>();
+
+  constructor(readonly dir: string) {
+    this.reader = new GitProcess(dir, ['cat-file', '--batch']);
+  }
+
+  /** The reading process (tests). */
+  get readerProcess(): GitProcess {
+    return this.reader;
+  }
+
+  /**
+   * The object `name` names (an id, a full ref name, `<rev>^{tree}`…), or undefined when there is none. `name`
+   * must be one line; callers pass ids and checked ref names only.
+   */
+  async read(name: string): Promise<StoredObject | undefined> {
+    if (/[\n\r]/.test(name)) throw new GitDeliveryError('read object', `invalid object name ${JSON.stringify(name)}`, 'this is a bug in Airlock; please report it');
+    return this.reader.request(`${name}\n`, objectAnswer);
+  }
+
+  /** The commit `name` resolves to, or undefined. */
+  async resolveCommit(name: string): Promise<string | undefined> {
+    const object = await this.read(`${name}^{commit}`);
+    return object?.oid;
+  }
+
+  /** The tree of commit `commit`. Throws when it is not a commit in this repository. */
+  async commitTree(commit: string): Promise<string> {
+    const object = await this.read(commit);
+    const tree = object?.type === 'commit' ? /^tree ([0-9a-f]{40,64})\n/.exec(object.content.toString('utf8', 0, 80))?.[1] : undefined;
+    if (!tree) throw new GitDeliveryError('read commit', `${commit.slice(0, 12)} is not a commit in this repository`, 'fetch the remote again; if it persists, report it as a bug in Airlock');
+    return tree;
+  }
+
+  /** The entries of tree `oid` by name. Throws when it is not a tree in this repository. */
+  async tree(oid: string): Promise<ReadonlyMap<string, RawTreeEntry>> {
+    const cached = this.trees.get(oid);
+    if (cached) return cached;
+    const object = await this.read(oid);
+    if (object?.type !== 'tree') throw new GitDeliveryError('read tree', `${oid.slice(0, 12)} is not a tree in this repository`, 'this is a bug in Airlock; please report it with `git --version`');
+    const entries = parseTree(object.content, oid.length / 2);
+    if (this.trees.size >= TREE_CACHE_LIMIT) this.trees.delete(this.trees.keys().next().value!);
+    this.trees.set(oid, entries);
+    return entries;
+  }
+
+  /**
+   * Writes objects of one type (each given as its content and the id computed for it) and checks that git
+   * stored each under that id. `tmpDir` holds the contents meanwhile: git reads them by path.
+   */
+  async write(type: 'tree' | 'commit', objects: ReadonlyArray<{ readonly oid: string; readonly content: Buffer }>, tmpDir: string): Promise<void> {
+    if (objects.length === 0) return;
+    let writer = this.writers.get(type);
+    if (!writer) {
+      writer = new GitProcess(this.dir, ['hash-object', '-w', '-t', type, '--no-filters', '--stdin-paths']);
+      this.writers.set(type, writer);
+    }
+    const files = objects.map((o, i) => {
+      const file = join(tmpDir, `${type}-${o.oid}-${i}`);
+      writeFileSync(file, o.content);
+      return file;
+    });
+    const written = await Promise.all(files.map((file) => writer.request(`${file}\n`, lineAnswer)));
+    objects.forEach((o, i) => {
+      if (written[i]?.trim() !== o.oid) {
+        throw new GitDeliveryError(`write ${type}`, `git stored ${type} ${written[i] ?? '(none)'} where ${o.oid} was computed`, 'this is a bug in Airlock; please report it with `git --version`');
+      }
+    });
+  }
+
+  /** Stops the store's processes. */
+  close(): void {
+    this.reader.close();
+    for (const w of this.writers.values()) w.close();
+    this.writers.clear();
+  }
+}
+
+/** Parses a tree object's bytes (`<mode> <name>\0<raw id>`…). */
+function parseTree(content: Buffer, idBytes: number): Map<string, RawTreeEntry> {
+  const entries = new Map<string, RawTreeEntry>();
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(0x20, at);
+    const nul = content.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + idBytes > content.length) {
+      throw new GitDeliveryError('read tree', 'a tree object is malformed', 'run `git fsck` on the repository');
+    }
+    const mode = content.toString('latin1', at, space);
+    const name = content.toString('utf8', space + 1, nul);
+    entries.set(name, { mode, oid: content.toString('hex', nul + 1, nul + 1 + idBytes) });
+    at = nul + 1 + idBytes;
+  }
+  return entries;
+}
+
+const stores = new Map<string, ObjectStore>();
+
+/** The store of the repository whose work tree top (or git directory) is `dir`, started on first use. */
+export function objectStore(dir: string): ObjectStore {
+  let store = stores.get(dir);
+  if (!store) {
+    store = new ObjectStore(dir);
+    stores.set(dir, store);
+  }
+  return store;
+}
+
+/** Stops every store's processes (they also end by themselves when this process exits). */
+export function closeObjectStores(): void {
+  for (const store of stores.values()) store.close();
+  stores.clear();
+}

@@ -1,0 +1,114 @@
+/**
+ * The long-lived git processes behind reading and writing objects (object-store.ts, git-process.ts), against
+ * real repositories: what they answer matches git's own commands, refs moved by other processes are seen at
+ * once, a process that died is replaced, and an idle process never keeps Node running.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { GitDeliveryError } from '../../src/git/errors';
+import { GitProcess } from '../../src/git/git-process';
+import { ObjectStore } from '../../src/git/object-store';
+import { GitCommandError } from '../../src/git/runner';
+import { createWorld, git, landOnMain, write, type World } from './helpers';
+
+let world: World;
+let store: ObjectStore;
+let scratch: string;
+beforeEach(() => {
+  world = createWorld();
+  scratch = mkdtempSync(join(tmpdir(), 'airlock-object-store-'));
+});
+afterEach(() => {
+  store?.close();
+  world.dispose();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function treeObject(entries: ReadonlyArray<readonly [mode: string, name: string, oid: string]>): { oid: string; content: Buffer } {
+  const content = Buffer.concat(entries.map(([mode, name, oid]) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')])));
+  const oid = createHash('sha1').update(`tree ${content.length}\0`).update(content).digest('hex');
+  return { oid, content };
+}
+
+describe('ObjectStore', () => {
+  it('reads a commit tree with the same entries git ls-tree lists', async () => {
+    const me = world.clone('me');
+    write(me, 'incidents/INC-1.ts', 'export default {};\n');
+    write(me, 'run.sh', '#!/bin/sh\n');
+    git(me, 'add', '-A');
+    git(me, 'update-index', '--chmod=+x', 'run.sh');
+    git(me, 'commit', '--quiet', '-m', 'files');
+    store = new ObjectStore(me);
+
+    const tree = await store.tree(await store.commitTree(git(me, 'rev-parse', 'HEAD').trim()));
+
+    const listed = git(me, 'ls-tree', 'HEAD').trim().split('\n').map((line) => {
+      const [meta, name] = line.split('\t') as [string, string];
+      const [mode, , oid] = meta.split(' ') as [string, string, string];
+      return [name, { mode: mode.replace(/^0+/, ''), oid }] as const;
+    });
+    assert.deepEqual([...tree].sort(), listed.sort());
+  });
+
+  it('sees a ref another git process moved, at the next lookup', async () => {
+    const me = world.clone('me');
+    store = new ObjectStore(me);
+    const before = await store.resolveCommit('refs/remotes/origin/main');
+    assert.equal(before, git(me, 'rev-parse', 'origin/main').trim());
+
+    const landed = landOnMain(world.clone('other'), { 'x.txt': 'x\n' });
+    git(me, 'fetch', '--quiet', 'origin');
+
+    assert.equal(await store.resolveCommit('refs/remotes/origin/main'), landed);
+    assert.equal(await store.resolveCommit('refs/heads/airlock/none'), undefined);
+  });
+
+  it('writes trees git accepts under the ids computed for them, and fails loudly when an id is wrong', async () => {
+    const me = world.clone('me');
+    store = new ObjectStore(me);
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: me, input: 'hello\n', encoding: 'utf8' }).trim();
+    const good = treeObject([['100644', 'hello.txt', blob]]);
+
+    await store.write('tree', [good], scratch);
+    assert.equal(git(me, 'cat-file', '-t', good.oid).trim(), 'tree');
+
+    const other = treeObject([['100644', 'other.txt', blob]]);
+    await assert.rejects(store.write('tree', [{ oid: good.oid, content: other.content }], scratch), GitDeliveryError);
+  });
+
+  it('replaces a reader process that died, and fails the request it was answering instead of hanging', { timeout: 60_000 }, async () => {
+    const me = world.clone('me');
+    const reader = new GitProcess(me, ['cat-file', '--batch']);
+    try {
+      // An answer this side never finds complete: the request waits until the process dies.
+      const waiting = reader.request('HEAD\n', () => undefined);
+      const pid = reader.pid!;
+      process.kill(pid, 'SIGKILL');
+      await assert.rejects(waiting, GitCommandError);
+
+      const line = await reader.request('HEAD\n', (buffer) => {
+        const end = buffer.indexOf(0x0a);
+        return end < 0 ? undefined : { value: buffer.toString('utf8', 0, end), length: buffer.length };
+      });
+      assert.match(line, /^[0-9a-f]{40} commit \d+$/);
+      assert.equal(reader.starts, 2);
+      assert.notEqual(reader.pid, pid);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('never keeps Node running once its answers are in', () => {
+    const me = world.clone('me');
+    const script = `require(${JSON.stringify(resolve(__dirname, '../../src/git/object-store.ts'))}).objectStore(${JSON.stringify(me)}).resolveCommit('HEAD').then((oid) => console.log(oid));`;
+    // Exits by itself (nothing closes the store); a held process would make this wait for ever.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: resolve(__dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), git(me, 'rev-parse', 'HEAD').trim());
+  });
+});
