@@ -3,7 +3,10 @@
 'use strict';
 // commander is plain CommonJS: loaded before the TypeScript hook, tsx does not inspect its files (~30 ms a run).
 require('commander');
+const nodeJsHandler = require.extensions['.js'];
 require('tsx/cjs/api').register();
+// Dependencies' CommonJS files (cdk8s, yaml, ...) skip tsx: see commonjs-fast-path.js.
+require('./commonjs-fast-path').installCommonJsFastPath(nodeJsHandler);
 // `airlock list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
