@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Problem } from '../errors';
+import { requireTranspiledDirectly } from './direct-transpile';
 
 /** Registers the TypeScript loader once (the CLI runs as plain Node; tests already run under tsx). */
 let registered = false;
@@ -19,22 +20,31 @@ function ensureTypeScriptLoader(): void {
 /** The default export, or the problem that prevented reading it. */
 export type ModuleResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem };
 
-/**
- * Requires `absolute` and returns its exports. `relative` is how the file is named in messages. `fresh` drops
- * it from the require cache first (a long-running process re-reading edited files).
- */
-export function loadModuleExports(absolute: string, relative: string, options: { fresh?: boolean } = {}): ModuleResult {
+/** Options of {@link loadModuleExports}. */
+export interface LoadModuleOptions {
+  /** Drop the file from the require cache first (a long-running process re-reading edited files). @default false */
+  readonly fresh?: boolean;
+  /**
+   * The file's bytes are probably new to tsx's transform cache (an edited incident, a file just generated):
+   * transpile it with a one-off esbuild process rather than boot tsx's esbuild worker (see direct-transpile.ts).
+   * Worth it for a handful of files per process; a file tsx has cached costs nothing either way. @default false
+   */
+  readonly unseen?: boolean;
+}
+
+/** Requires `absolute` and returns its exports. `relative` is how the file is named in messages. */
+export function loadModuleExports(absolute: string, relative: string, options: LoadModuleOptions = {}): ModuleResult {
   ensureTypeScriptLoader();
   if (options.fresh) delete require.cache[absolute];
   try {
-    return { ok: true, value: require(absolute) as unknown };
+    return { ok: true, value: (options.unseen ? requireTranspiledDirectly(absolute) : require(absolute)) as unknown };
   } catch (e) {
     return { ok: false, problem: problemFromError(e, absolute, relative) };
   }
 }
 
 /** Like {@link loadModuleExports}, but returns the default export, which declaration files must have. */
-export function loadDefaultExport(absolute: string, relative: string, options: { fresh?: boolean } = {}): ModuleResult {
+export function loadDefaultExport(absolute: string, relative: string, options: LoadModuleOptions = {}): ModuleResult {
   const loaded = loadModuleExports(absolute, relative, options);
   if (!loaded.ok) return loaded;
   const value = (loaded.value as { default?: unknown }).default;

@@ -1,0 +1,79 @@
+/**
+ * Requires a TypeScript declaration file transpiled by one short-lived esbuild process instead of tsx's
+ * esbuild worker thread. tsx transpiles through esbuild's synchronous API, which boots a worker thread on its
+ * first call (65–100 ms measured on the 2-core VM); when a run has only one or two new files to transpile
+ * (the edited incident of an incremental `synth`, the file `airlock new` just wrote) that boot is most of the
+ * cost, where one esbuild process per file costs 16–25 ms. tsx's own transform cache makes every file it has
+ * seen before free, so this is only for files whose bytes are new.
+ *
+ * The output is what tsx produces for such a file in every way that matters to a declaration: CommonJS, the
+ * same esbuild, an inline source map (an exception thrown while the file runs still points at its TypeScript
+ * line; tsx has turned Node's source-map support on), the same error text for a syntax error ("<file>:<line>:
+ * <col>: ERROR: ..."). Files that use `import.meta`, which tsx rewrites for CommonJS and esbuild alone does
+ * not, go through tsx.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as Esbuild from 'esbuild';
+
+let esbuild: typeof Esbuild | undefined;
+
+/**
+ * An esbuild instance of our own, loaded with `ESBUILD_WORKER_THREADS=0` so that its synchronous calls run
+ * the esbuild binary as a child process. esbuild reads that variable once, when its module loads, so tsx's
+ * instance (the one in the require cache) is set aside while this one loads, then put back. esbuild is
+ * resolved from tsx's folder: it is tsx's dependency, not Airlock's.
+ */
+function directEsbuild(): typeof Esbuild {
+  if (esbuild) return esbuild;
+  const file = require.resolve('esbuild', { paths: [path.dirname(require.resolve('tsx/cjs/api'))] });
+  const shared = require.cache[file];
+  const workerThreads = process.env.ESBUILD_WORKER_THREADS;
+  delete require.cache[file];
+  process.env.ESBUILD_WORKER_THREADS = '0';
+  try {
+    esbuild = require(file) as typeof Esbuild;
+  } finally {
+    if (workerThreads === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+    else process.env.ESBUILD_WORKER_THREADS = workerThreads;
+    if (shared) require.cache[file] = shared;
+    else delete require.cache[file];
+  }
+  return esbuild;
+}
+
+/** Whether {@link requireTranspiledDirectly} handles this source like tsx would (see the module comment). */
+export function canTranspileDirectly(source: string): boolean {
+  return !source.includes('import.meta');
+}
+
+/**
+ * `require(absolute)`, with `absolute` itself transpiled by {@link directEsbuild} and everything it imports
+ * loaded as usual (tsx). Throws what `require` would: esbuild's syntax errors, the file's own exceptions.
+ * Falls back to a plain `require` when the file was already loaded, or when tsx must handle it.
+ */
+export function requireTranspiledDirectly(absolute: string): unknown {
+  const extensions = require.extensions;
+  const typescript = extensions['.ts'];
+  if (require.cache[absolute] || !typescript || !absolute.endsWith('.ts')) return require(absolute);
+  extensions['.ts'] = (module, filename) => {
+    if (filename !== absolute) return typescript(module, filename);
+    const source = fs.readFileSync(filename, 'utf8');
+    if (!canTranspileDirectly(source)) return typescript(module, filename);
+    const { code } = directEsbuild().transformSync(source, {
+      loader: 'ts',
+      format: 'cjs',
+      platform: 'node',
+      target: `node${process.versions.node}`,
+      sourcefile: filename,
+      sourcemap: 'inline',
+      keepNames: true,
+    });
+    (module as NodeJS.Module & { _compile(code: string, filename: string): void })._compile(code, filename);
+  };
+  try {
+    return require(absolute);
+  } finally {
+    extensions['.ts'] = typescript;
+  }
+}
