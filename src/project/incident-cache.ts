@@ -20,13 +20,22 @@
  * `synth --check` (CI), which never trusts the cache and compares every byte, reports it, and
  * `synth --no-cache` rewrites it. The cache lives in `node_modules/.cache/airlock/`, the convention for tool
  * caches.
+ *
+ * The file is a snapshot (one JSON line) followed by a journal: when a run changed a few entries, it appends
+ * one line per changed entry instead of rewriting the whole snapshot (3 MB of JSON for 5,000 incidents, about
+ * a tenth of an incremental synth). Each journal line names the cache key it was written under and is ignored
+ * under any other; a line cut short by a crash ends the journal. After {@link JOURNAL_LIMIT} lines, or when
+ * the key or the environment changed, the next save writes a new snapshot (temp file, then rename).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Incident } from '../incident/types';
 
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
+
+/** Journal lines a cache file may hold before a save compacts it into a new snapshot. */
+export const JOURNAL_LIMIT = 256;
 
 /**
  * How old a file's last change must be before its stat stamp is trusted to stand for its bytes. Two seconds
@@ -57,6 +66,7 @@ export interface StampedHash {
   readonly hash: string;
 }
 
+/** The snapshot: the cache file's first line. */
 interface CacheFile {
   readonly format: number;
   readonly key: string;
@@ -64,6 +74,55 @@ interface CacheFile {
   readonly environment: Record<string, StampedHash>;
   readonly shared: Record<string, SharedFolder>;
   readonly entries: Record<string, Entry>;
+}
+
+/**
+ * One journal line: the new state of an incident file's entry or of a shared folder (`null`: forgotten),
+ * under the cache key `key`.
+ */
+type JournalLine =
+  | { readonly key: string; readonly entry: string; readonly value: Entry | null }
+  | { readonly key: string; readonly shared: string; readonly value: SharedFolder | null };
+
+/**
+ * Reads a cache file: the snapshot with the journal lines written under its key applied. `damaged` when
+ * reading stopped at a line cut short (a crash mid-append): the next save must compact, or later lines
+ * appended after the broken one would never be read.
+ */
+function readCacheFile(file: string): { data: Partial<CacheFile>; journal: number; damaged: boolean } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { data: {}, journal: 0, damaged: false }; // No cache yet.
+  }
+  let end = text.indexOf('\n');
+  let data: Partial<CacheFile>;
+  try {
+    data = JSON.parse(end < 0 ? text : text.slice(0, end)) as CacheFile;
+  } catch {
+    return { data: {}, journal: 0, damaged: true };
+  }
+  let journal = 0;
+  while (end >= 0 && end + 1 < text.length && data.entries && data.shared) {
+    const start = end + 1;
+    end = text.indexOf('\n', start);
+    let line: JournalLine;
+    try {
+      if (end < 0) throw new Error('a last line without its newline');
+      line = JSON.parse(text.slice(start, end)) as JournalLine;
+    } catch {
+      return { data, journal, damaged: true };
+    }
+    journal++;
+    if (line.key !== data.key) continue;
+    if ('entry' in line) {
+      if (line.value) data.entries[line.entry] = line.value;
+      else delete data.entries[line.entry];
+    } else if (line.value) data.shared[line.shared] = line.value;
+    else delete data.shared[line.shared];
+  }
+  return { data, journal, damaged: false };
 }
 
 /** sha256 of a string, hex. */
@@ -148,7 +207,11 @@ export function folderFingerprint(dir: string): string | undefined {
 
 /** The synth cache of one project. */
 export class IncidentCache {
-  private dirty = false;
+  /** The snapshot must be rewritten: a new key or environment, or no cache file yet. */
+  private rewrite = false;
+  /** Incident files and shared folders whose state changed in this run (the journal lines of the next save). */
+  private readonly changedEntries = new Set<string>();
+  private readonly changedShared = new Set<string>();
   /** Stamps of incident files hashed in this run, recorded with their entry by {@link setIncident}. */
   private readonly stamps = new Map<string, string>();
 
@@ -159,6 +222,8 @@ export class IncidentCache {
     private readonly environment: Record<string, StampedHash>,
     private readonly shared: Record<string, SharedFolder>,
     private readonly entries: Record<string, Entry>,
+    /** Journal lines in the cache file after its snapshot. */
+    private journal: number,
   ) {}
 
   /** The cache file of a project. One per project root: node_modules may be shared (a symlink) between checkouts. */
@@ -173,19 +238,14 @@ export class IncidentCache {
   static open(root: string, options: { readonly now?: number } = {}): IncidentCache {
     const now = options.now ?? Date.now();
     const file = IncidentCache.fileFor(root);
-    let data: Partial<CacheFile> = {};
-    try {
-      data = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
-    } catch {
-      // No cache yet, or a damaged one: start empty.
-    }
+    const { data, journal, damaged } = readCacheFile(file);
     const current = data.format === CACHE_FORMAT;
     const environment = current && data.environment ? { ...data.environment } : {};
     const key = environmentKey(root, environment, now);
     const valid = current && data.key === key;
-    const cache = new IncidentCache(now, file, key, environment, valid ? data.shared ?? {} : {}, valid ? data.entries ?? {} : {});
+    const cache = new IncidentCache(now, file, key, environment, valid ? data.shared ?? {} : {}, valid ? data.entries ?? {} : {}, journal);
     // A new key, or environment hashes refreshed with new stamps: worth saving.
-    cache.dirty = !valid || JSON.stringify(environment) !== JSON.stringify(data.environment);
+    cache.rewrite = !valid || damaged || JSON.stringify(environment) !== JSON.stringify(data.environment);
     return cache;
   }
 
@@ -202,7 +262,7 @@ export class IncidentCache {
     // Same bytes under a new stamp (touched, copied back, settled since): remember the stamp.
     if (entry?.hash === hash && stamp && entry.stamp !== stamp) {
       entry.stamp = stamp;
-      this.dirty = true;
+      this.changedEntries.add(file);
     }
     return hash;
   }
@@ -218,7 +278,7 @@ export class IncidentCache {
     if (this.entries[file]?.hash === hash) return;
     const stamp = this.stamps.get(file);
     this.entries[file] = { hash, incident, ...(stamp ? { stamp } : {}) };
-    this.dirty = true;
+    this.changedEntries.add(file);
   }
 
   /**
@@ -242,13 +302,13 @@ export class IncidentCache {
     if ('input' in owner) {
       if (this.sharedFingerprint(folder, owner.input) === fingerprint) return;
       this.shared[folder] = { input: owner.input, fingerprint };
-      this.dirty = true;
+      this.changedShared.add(folder);
       return;
     }
     const entry = this.entries[owner.file];
     if (!entry || entry.folders?.[folder] === fingerprint) return;
     entry.folders = { ...entry.folders, [folder]: fingerprint };
-    this.dirty = true;
+    this.changedEntries.add(owner.file);
   }
 
   /** Forgets incidents whose files are gone, and shared folders no longer synthesized. */
@@ -256,29 +316,51 @@ export class IncidentCache {
     for (const file of Object.keys(this.entries)) {
       if (!files.has(file)) {
         delete this.entries[file];
-        this.dirty = true;
+        this.changedEntries.add(file);
       }
     }
     for (const folder of Object.keys(this.shared)) {
       if (!sharedFolders.has(folder)) {
         delete this.shared[folder];
-        this.dirty = true;
+        this.changedShared.add(folder);
       }
     }
   }
 
-  /** Writes the cache (atomically) when it changed; a cache that cannot be written is silently skipped. */
+  /**
+   * Saves what changed: journal lines appended to the cache file, or a new snapshot written atomically (see
+   * the module comment). A cache that cannot be written is silently skipped.
+   */
   save(): void {
-    if (!this.dirty) return;
+    const changes = this.changedEntries.size + this.changedShared.size;
+    if (!this.rewrite && changes === 0) return;
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
-      const data: CacheFile = { format: CACHE_FORMAT, key: this.key, environment: this.environment, shared: this.shared, entries: this.entries };
-      fs.writeFileSync(temp, JSON.stringify(data));
-      fs.renameSync(temp, this.file);
-      this.dirty = false;
+      if (this.rewrite || this.journal + changes > JOURNAL_LIMIT) this.writeSnapshot();
+      else this.appendJournal();
+      this.rewrite = false;
+      this.changedEntries.clear();
+      this.changedShared.clear();
     } catch {
       // A read-only node_modules only costs speed.
     }
+  }
+
+  private writeSnapshot(): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    const data: CacheFile = { format: CACHE_FORMAT, key: this.key, environment: this.environment, shared: this.shared, entries: this.entries };
+    fs.writeFileSync(temp, `${JSON.stringify(data)}\n`);
+    fs.renameSync(temp, this.file);
+    this.journal = 0;
+  }
+
+  /** One write of whole lines, in append mode: a concurrent writer's lines land before or after, not inside. */
+  private appendJournal(): void {
+    const lines: JournalLine[] = [
+      ...[...this.changedEntries].map((entry) => ({ key: this.key, entry, value: this.entries[entry] ?? null })),
+      ...[...this.changedShared].map((shared) => ({ key: this.key, shared, value: this.shared[shared] ?? null })),
+    ];
+    fs.appendFileSync(this.file, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    this.journal += lines.length;
   }
 }
