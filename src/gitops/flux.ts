@@ -9,8 +9,20 @@
  * has its own `kustomization.yaml`, so the generated root lists exactly those folders and kustomize builds each
  * with its own listing; `RUNBOOK.md` is never read. The Kustomization sets no `targetNamespace`, `namePrefix`,
  * `commonMetadata` or patches, so nothing Airlock wrote is rewritten.
+ *
+ * Evidence first: with `evidence` settings, the capture Jobs live in `_evidence/incidents/<id>/`, which the
+ * generated root never reaches (`_evidence/` has a `kustomization.yaml` listing nothing). A second
+ * Kustomization, `<name>-evidence`, applies `_evidence/incidents/` and waits for the Jobs to finish; the
+ * containment's Kustomization `dependsOn` it. Both follow the same GitRepository, so Flux's dependency check
+ * also requires the evidence Kustomization to have applied the very revision the containment is about to
+ * apply: a new incident's capture always runs before its isolation. The price is Argo CD's too (a failed
+ * `PreSync` hook fails the sync): a capture that cannot finish holds the containment back until it is fixed
+ * or the dependency is removed by hand; the runbook gives both. With the default `failOnCaptureError: false`
+ * a capture that runs always completes (failed steps are recorded), so only one that cannot start at all
+ * (image, claim, quota) does that, after `deadlineSeconds`.
  */
 import { createHash } from 'node:crypto';
+import { CAPTURE_DIR } from '../synth/synthesize';
 import { fluxRepoUrl, deliveryTargets } from './source';
 import { BOOTSTRAP_LABELS, type DeliverySettings, type DeliverySource, type DeliveryTarget, type KubeObject } from './types';
 
@@ -115,31 +127,77 @@ function healthCheckExprs(settings: DeliverySettings): Record<string, string>[] 
   return out;
 }
 
+/** The evidence settings of a target's cluster; without them nothing is captured and no order is needed. */
+function evidenceOf(settings: DeliverySettings, target: DeliveryTarget): DeliverySettings['evidence'] {
+  return target.cluster === undefined ? settings.evidence : settings.clusters.find((c) => c.name === target.cluster)?.settings.evidence;
+}
+
+/** The containment Kustomization's name for a target: `<name>`, or `<name>-<cluster>` on a hub. */
+function kustomizationName(o: Resolved, target: DeliveryTarget): string {
+  return target.cluster !== undefined && o.topology === 'hub' ? `${o.name}-${target.cluster}` : o.name;
+}
+
+/** Fields both Kustomizations of a target share: schedule, source, pruning, and the cluster they reach. */
+function kustomizationSpec(o: Resolved, target: DeliveryTarget, path: string): Record<string, unknown> {
+  const remote = target.cluster !== undefined && o.topology === 'hub';
+  return {
+    interval: FLUX_INTERVALS.kustomization,
+    retryInterval: FLUX_INTERVALS.retry,
+    timeout: FLUX_INTERVALS.timeout,
+    sourceRef: { kind: 'GitRepository', name: o.name },
+    path: `./${path}`,
+    prune: true,
+    wait: true,
+    ...(remote ? { kubeConfig: { secretRef: { name: fluxKubeconfigSecret(o.name, target.cluster!) } } } : {}),
+  };
+}
+
 /**
  * The Kustomization for one target: `prune` (lifting removes files, so their objects go), `wait` (health of
- * everything applied), interval, retry and timeout. For a hub applying to many clusters, it reaches the
- * cluster through `<name>-<cluster>-kubeconfig`.
+ * everything applied), interval, retry and timeout, and — with `evidence` settings — `dependsOn` the target's
+ * evidence Kustomization. For a hub applying to many clusters, it reaches the cluster through
+ * `<name>-<cluster>-kubeconfig`.
  */
 export function fluxKustomization(options: FluxOptions, target: DeliveryTarget = deliveryTargets(options.settings, options.source)[0]): KubeObject {
   const o = resolve(options);
   const exprs = healthCheckExprs(o.settings);
-  const remote = target.cluster !== undefined && o.topology === 'hub';
+  const name = kustomizationName(o, target);
+  const { kubeConfig, ...spec } = kustomizationSpec(o, target, target.path);
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
-    metadata: { name: target.cluster && remote ? `${o.name}-${target.cluster}` : o.name, namespace: o.namespace, labels: { ...BOOTSTRAP_LABELS } },
+    metadata: { name, namespace: o.namespace, labels: { ...BOOTSTRAP_LABELS } },
     spec: {
-      interval: FLUX_INTERVALS.kustomization,
-      retryInterval: FLUX_INTERVALS.retry,
-      timeout: FLUX_INTERVALS.timeout,
-      sourceRef: { kind: 'GitRepository', name: o.name },
-      path: `./${target.path}`,
-      prune: true,
-      wait: true,
+      ...(evidenceOf(o.settings, target) ? { dependsOn: [{ name: `${name}-evidence` }] } : {}),
+      ...spec,
       ...(exprs.length > 0 ? { healthCheckExprs: exprs } : {}),
-      ...(remote ? { kubeConfig: { secretRef: { name: fluxKubeconfigSecret(o.name, target.cluster!) } } } : {}),
+      ...(kubeConfig ? { kubeConfig } : {}),
     },
   };
+}
+
+/**
+ * The evidence Kustomization of one target (none without `evidence` settings): applies the capture Jobs of
+ * `_evidence/incidents/` and waits until every one has finished, for at most the capture deadline plus a
+ * minute (a Job past `activeDeadlineSeconds` is failed, so the wait always ends). Pruned like the rest: a
+ * lifted incident's capture objects go, while the evidence itself (files, snapshots) stays.
+ */
+export function fluxEvidenceKustomization(options: FluxOptions, target: DeliveryTarget = deliveryTargets(options.settings, options.source)[0]): KubeObject | undefined {
+  const o = resolve(options);
+  const evidence = evidenceOf(o.settings, target);
+  if (!evidence) return undefined;
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: `${kustomizationName(o, target)}-evidence`, namespace: o.namespace, labels: { ...BOOTSTRAP_LABELS } },
+    spec: { ...kustomizationSpec(o, target, `${target.path}/${CAPTURE_DIR}`), timeout: `${evidence.deadlineSeconds + 60}s` },
+  };
+}
+
+/** A target's Kustomizations: its evidence one first (when there is one), then the containment's. */
+function targetKustomizations(options: FluxOptions, target: DeliveryTarget): KubeObject[] {
+  const evidence = fluxEvidenceKustomization(options, target);
+  return [...(evidence ? [evidence] : []), fluxKustomization(options, target)];
 }
 
 /**
@@ -185,7 +243,7 @@ export function fluxBundles(options: FluxOptions): FluxBundle[] {
   const o = resolve(options);
   const targets = deliveryTargets(o.settings, o.source);
   if (o.settings.clusters.length > 0 && o.topology === 'per-cluster') {
-    return targets.map((t) => ({ cluster: t.cluster, objects: [fluxGitRepository(options), fluxKustomization(options, t), fluxReceiver(options)] }));
+    return targets.map((t) => ({ cluster: t.cluster, objects: [fluxGitRepository(options), ...targetKustomizations(options, t), fluxReceiver(options)] }));
   }
-  return [{ objects: [fluxGitRepository(options), ...targets.map((t) => fluxKustomization(options, t)), fluxReceiver(options)] }];
+  return [{ objects: [fluxGitRepository(options), ...targets.flatMap((t) => targetKustomizations(options, t)), fluxReceiver(options)] }];
 }

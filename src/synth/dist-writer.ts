@@ -16,6 +16,8 @@ export interface DistDiff {
   readonly removed: readonly string[];
   /** Folders (paths under `dist/`) that differ in any way, and stray paths to remove. */
   readonly folders: readonly string[];
+  /** Folders that hold other folders: written file by file, never swapped whole. */
+  readonly holders: ReadonlySet<string>;
 }
 
 /** Whether a diff is empty. */
@@ -40,16 +42,35 @@ function filesUnder(dir: string, prefix = ''): string[] {
  * Compares the tree with what is on disk in `distDir`. Folders in `unchanged` are known to be up to date
  * (not rendered, not read). Anything else on disk — a lifted incident's folder, a cluster no longer declared,
  * a stray file — is to be removed: `dist/` holds only what the incidents synthesize to.
+ *
+ * Folders may nest (`_evidence/` holds `incidents/`, which holds a folder per incident): a folder's own files
+ * are its direct files, and a sub-folder that is itself expected, or leads to one, belongs to that folder.
+ * `holders` names the folders that may hold others even when none is expected now (a lifted incident's
+ * capture folder must still go when the folder around it is trusted).
  */
-export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet<string> = new Set()): DistDiff {
+export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet<string> = new Set(), holders: Iterable<string> = []): DistDiff {
   const label = path.basename(distDir);
   const added: string[] = [];
   const changed: string[] = [];
   const removed: string[] = [];
   const folders = new Set<string>();
+  const expected = new Set([...tree.keys(), ...unchanged]);
+  const parents = parentsOf(expected);
+  const holding = new Set([...parents, ...holders]);
+  const kept = (p: string): boolean => expected.has(p) || parents.has(p);
+  const drop = (p: string, isDir: boolean, folder: string): void => {
+    removed.push(...(isDir ? filesUnder(path.join(distDir, p)).map((f) => `${label}/${p}/${f}`) : [`${label}/${p}`]));
+    folders.add(folder);
+  };
   for (const [folder, files] of tree) {
     const dir = path.join(distDir, folder);
-    const present = new Set(filesUnder(dir));
+    const present = new Set<string>();
+    for (const entry of listFolder(dir)) {
+      const sub = `${folder}/${entry.slice(0, -1)}`;
+      if (!entry.endsWith('/')) present.add(entry);
+      // A holder's sub-folders are judged by the walk below, which reaches them even when the holder is trusted.
+      else if (!holding.has(folder) && !kept(sub)) drop(sub, true, sub);
+    }
     for (const [name, content] of files) {
       const rel = `${label}/${folder}/${name}`;
       if (!present.delete(name)) {
@@ -60,29 +81,32 @@ export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet
         folders.add(folder);
       }
     }
-    for (const extra of present) {
-      removed.push(`${label}/${folder}/${extra}`);
-      folders.add(folder);
-    }
+    for (const extra of present) drop(`${folder}/${extra}`, false, folder);
   }
-  // Folders sit at one depth: `<slug>`, or `<cluster>/<slug>` with many clusters.
-  const expected = new Set([...tree.keys(), ...unchanged]);
-  const depth = expected.size > 0 ? [...expected][0].split('/').length : 1;
-  const parents = new Set([...expected].flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
-  const walk = (rel: string, level: number): void => {
+  // Walk every folder that leads to an expected one (holders included, trusted or not): what is neither
+  // expected nor on the way to one goes, except the files of an expected folder, compared above (or trusted).
+  const walk = (rel: string): void => {
     for (const entry of listFolder(rel ? path.join(distDir, rel) : distDir)) {
       const isDir = entry.endsWith('/');
       const p = rel ? `${rel}/${entry.replace(/\/$/, '')}` : entry.replace(/\/$/, '');
-      if (isDir && level < depth && parents.has(p)) walk(p, level + 1);
-      else if (!(isDir && level === depth && expected.has(p))) {
-        removed.push(...(isDir ? filesUnder(path.join(distDir, p)).map((f) => `${label}/${p}/${f}`) : [`${label}/${p}`]));
-        folders.add(p);
-      }
+      if (isDir && kept(p)) {
+        if (holding.has(p)) walk(p);
+      } else if (isDir || !expected.has(rel)) drop(p, isDir, p);
     }
   };
-  walk('', 1);
+  walk('');
   const sort = (xs: string[]): string[] => xs.sort();
-  return { added: sort(added), changed: sort(changed), removed: sort(removed), folders: [...folders].sort() };
+  return { added: sort(added), changed: sort(changed), removed: sort(removed), folders: [...folders].sort(), holders: holding };
+}
+
+/** Every proper ancestor of the folders (`a/b/c` → `a`, `a/b`). */
+function parentsOf(folders: Iterable<string>): Set<string> {
+  const parents = new Set<string>();
+  for (const f of folders) {
+    const parts = f.split('/');
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('/'));
+  }
+  return parents;
 }
 
 function writeFolder(dir: string, files: FolderFiles): void {
@@ -93,6 +117,9 @@ function writeFolder(dir: string, files: FolderFiles): void {
 /**
  * Brings `distDir` in line with the tree, touching only the folders in `diff` (compute it with
  * {@link diffDist} right before). Staging lives next to `dist/` so the renames stay on one filesystem.
+ *
+ * A changed folder is swapped whole by rename, except one that holds other folders (`_evidence/`): swapping
+ * it would carry its sub-folders away, so its own few files are replaced one by one, each by a rename.
  */
 export function writeDist(distDir: string, tree: DistTree, diff: DistDiff = diffDist(distDir, tree)): void {
   if (isClean(diff)) return;
@@ -117,11 +144,16 @@ export function writeDist(distDir: string, tree: DistTree, diff: DistDiff = diff
     }
     for (const folder of diff.folders) {
       const target = path.join(distDir, folder);
+      const files = tree.get(folder);
+      if (files && diff.holders.has(folder)) {
+        replaceFiles(target, path.join(fresh, folder), files, path.join(old, folder));
+        continue;
+      }
       if (fs.existsSync(target)) {
         fs.mkdirSync(path.dirname(path.join(old, folder)), { recursive: true });
         fs.renameSync(target, path.join(old, folder));
       }
-      if (tree.has(folder)) {
+      if (files) {
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.renameSync(path.join(fresh, folder), target);
       }
@@ -129,4 +161,14 @@ export function writeDist(distDir: string, tree: DistTree, diff: DistDiff = diff
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** A folder that holds other folders: its stray files move out and its files are renamed in (foreign sub-folders are diff folders of their own). */
+function replaceFiles(target: string, fresh: string, files: FolderFiles, old: string): void {
+  fs.mkdirSync(target, { recursive: true });
+  fs.mkdirSync(old, { recursive: true });
+  for (const entry of fs.readdirSync(target, { withFileTypes: true })) {
+    if (!entry.isDirectory() && !files.has(entry.name)) fs.renameSync(path.join(target, entry.name), path.join(old, entry.name));
+  }
+  for (const name of files.keys()) fs.renameSync(path.join(fresh, name), path.join(target, name));
 }

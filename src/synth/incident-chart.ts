@@ -1,7 +1,7 @@
 /**
  * One chart per active incident: its network policies (each with its enforcement probe), its image blocklist,
- * its evidence capture, and nothing shared with another incident, so two incident pull requests never touch
- * the same file.
+ * the VolumeSnapshots of its evidence, and nothing shared with another incident, so two incident pull requests
+ * never touch the same file. The capture Jobs, which must run before all this, are in CaptureChart.
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -10,7 +10,7 @@ import { isNetworkAction, type Incident } from '../incident/types';
 import type { Settings } from '../settings/settings';
 import { incidentAnnotations, incidentLabels } from './metadata';
 import { addNetworkAction } from './backends';
-import { enforcementProbeObjects, evidenceObjects, EvidenceObjects } from './evidence';
+import { enforcementProbeObjects, EvidenceObjects, volumeSnapshots } from './evidence';
 
 /** Props of {@link IncidentChart}. */
 export interface IncidentChartProps {
@@ -30,7 +30,7 @@ export class IncidentChart extends Chart {
         addNetworkAction(this, `action-${index}`, { incident, action, index, settings });
         new EvidenceObjects(this, `probe-${index}`, enforcementProbeObjects(incident, action, index, settings));
       } else if (action.kind === 'captureEvidence') {
-        new EvidenceObjects(this, `evidence-${index}`, evidenceObjects(incident, action, index, settings));
+        new EvidenceObjects(this, `evidence-${index}`, volumeSnapshots(incident, action, index, settings.evidence?.volumeSnapshotClassName));
       }
     });
     const blocklist = blocklistConfigMap({ incident, annotations: incidentAnnotations(incident) });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { IncidentCache, sha256 } from '../project/incident-cache';
 import { loadProject, type Project } from '../project/load-project';
 import { diffDist, isClean, writeDist, type DistDiff } from './dist-writer';
-import { distFolders, synthesize, type SynthTarget } from './synthesize';
+import { distFolders, holdsFolders, synthesize, type SynthTarget } from './synthesize';
 
 /** Folder of the synthesized manifests, relative to the project root. */
 export const DIST_DIR = 'dist';
@@ -50,7 +50,7 @@ export function synthProject(root: string, options: SynthProjectOptions = {}): S
   // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
   const trusted = new Set(cache ? folders.filter((f) => cache.folderUpToDate(f.owner, f.path, outdir)).map((f) => f.path) : []);
   const tree = synthesize({ ...project, skip: trusted });
-  const diff = diffDist(outdir, tree, trusted);
+  const diff = diffDist(outdir, tree, trusted, folders.filter(holdsFolders).map((f) => f.path));
   if (!options.check) writeDist(outdir, tree, diff);
   if (cache) {
     for (const f of folders) if (!trusted.has(f.path)) cache.setFolder(f.owner, f.path, outdir);

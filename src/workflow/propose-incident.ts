@@ -17,7 +17,7 @@ import { describeAction } from '../incident/describe-action';
 import type { Incident } from '../incident/types';
 import type { Settings } from '../settings/settings';
 import { DIST_DIR, synthProject } from '../synth/synth-project';
-import { folderPath, PLATFORM_DIR, synthTargets } from '../synth/synthesize';
+import { incidentFolderPaths, sharedPaths, synthTargets } from '../synth/synthesize';
 import { planIncidents } from './plan-incidents';
 
 /** Push attempts before `propose` gives up (see RetryOptions: jittered exponential backoff, capped at 5 s). */
@@ -70,7 +70,7 @@ export function commitSubject(incident: Incident, action: AirlockAction): string
 }
 
 function objectsSummary(root: string, settings: Settings, incident: Incident, action: AirlockAction): string {
-  const folders = synthTargets(settings).map((t) => folderPath(t, incident.slug));
+  const folders = synthTargets(settings).flatMap((t) => incidentFolderPaths(t, incident));
   if (action === 'lift') return `All objects of ${folders.map((f) => `\`${DIST_DIR}/${f}/\``).join(', ')} are removed; the GitOps controller prunes them.`;
   return [
     ...folders.flatMap((folder) => {
@@ -123,7 +123,7 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
   const remote = options.remote ?? project.settings.git.remote;
   const base = options.base ?? project.settings.git.base;
   const targets = synthTargets(project.settings);
-  const platforms = targets.map((t) => `${DIST_DIR}/${folderPath(t, PLATFORM_DIR)}`);
+  const shared = targets.flatMap((t) => sharedPaths(t)).map((p) => ({ path: `${DIST_DIR}/${p.path}`, marker: `${DIST_DIR}/${p.marker}` }));
   const results: Array<IncidentProposal | undefined> = new Array(options.incidents.length);
   const found: Array<{ at: number; item: IncidentToPropose; incident: Incident }> = [];
   options.incidents.forEach((item, at) => {
@@ -135,9 +135,10 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
 
   const prepared: Array<{ action: AirlockAction; subject: string; body: string; paths: string[] }> = [];
   const changes = (onBase: ReadonlySet<string>): Change[] => {
-    // The platform folder goes in only where the base lacks it (the first incident): otherwise a stale checkout
-    // could revert a newer platform that landed meanwhile. Platform changes are the settings' own commits.
-    const missingPlatforms = platforms.filter((p) => !onBase.has(`${p}/kustomization.yaml`));
+    // The shared files (platform, evidence roots) go in only where the base lacks them (the first incident):
+    // otherwise a stale checkout could revert a newer platform that landed meanwhile. Platform changes are the
+    // settings' own commits.
+    const missing = shared.filter((p) => !onBase.has(p.marker)).map((p) => p.path);
     return found.map(({ item, incident }) => {
       const action: AirlockAction = incident.status === 'lifted' ? 'lift' : onBase.has(incident.file) ? 'update' : 'contain';
       const subject = commitSubject(incident, action);
@@ -148,8 +149,8 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
         '',
         plan,
       ].join('\n');
-      // Every cluster's folder of the incident (a cluster it no longer targets loses it).
-      const paths = [incident.file, ...targets.map((t) => `${DIST_DIR}/${folderPath(t, incident.slug)}`), ...missingPlatforms];
+      // Every cluster's folders of the incident (a cluster it no longer targets loses them).
+      const paths = [incident.file, ...targets.flatMap((t) => incidentFolderPaths(t, incident)).map((f) => `${DIST_DIR}/${f}`), ...missing];
       prepared.push({ action, subject, body, paths });
       return {
         paths,
@@ -163,7 +164,7 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
   const delivered = await proposeChanges({
     cwd: root,
     changes,
-    probe: [...found.map((f) => f.incident.file), ...platforms.map((p) => `${p}/kustomization.yaml`)],
+    probe: [...found.map((f) => f.incident.file), ...shared.map((p) => p.marker)],
     branches: found.filter((f) => !f.item.direct).map((f) => `airlock/${f.incident.slug}`),
     remote,
     base,

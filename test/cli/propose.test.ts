@@ -34,7 +34,8 @@ describe('airlock propose', () => {
     const committed = files(remote, 'airlock/inc-1');
     assert.ok(committed.includes('incidents/INC-1.ts'));
     assert.ok(committed.includes('dist/inc-1/kustomization.yaml'));
-    assert.ok(committed.every((f) => f.startsWith('incidents/INC-1.ts') || f.startsWith('dist/inc-1/') || f.startsWith('dist/_platform/')), committed.join('\n'));
+    const shared = ['dist/_evidence/kustomization.yaml', 'dist/_evidence/incidents/README.md'];
+    assert.ok(committed.every((f) => f.startsWith('incidents/INC-1.ts') || f.startsWith('dist/inc-1/') || f.startsWith('dist/_platform/') || shared.includes(f)), committed.join('\n'));
     assert.equal(git(remote, 'rev-parse', 'main'), git(root, 'rev-parse', 'origin/main'));
     assert.equal(git(remote, 'log', '--format=%s', 'main').trim(), 'seed');
     assert.ok(fs.existsSync(path.join(root, 'policies/notes.ts')));

@@ -84,7 +84,8 @@ describe('airlock synth', () => {
     fs.writeFileSync(path.join(root, 'incidents/INC-1.ts'), incidentSource('INC-1', `quarantineNamespace({ namespace: 'a' })`, "\n  status: 'lifted',"));
     assert.equal(airlock(root, ['synth']).status, 0);
     assert.equal(fs.existsSync(path.join(root, 'dist/inc-1')), false);
-    assert.deepEqual(fs.readdirSync(path.join(root, 'dist')), ['_platform']);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'dist')), ['_evidence', '_platform']);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'dist/_evidence/incidents')), ['README.md'], 'no capture folder is left either');
   });
 
   test('only the changed incident folder is rewritten', () => {

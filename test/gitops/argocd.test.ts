@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { argoCdBootstrap, argoCdObjects, ARGOCD_DIRECTORY_EXCLUDE, ARGOCD_SYNC_WAVE_ANNOTATION, clusterKinds, normalizeSource, platformSyncWave, type KubeObject } from '../../src/gitops';
 import { resolveSettings, type Settings } from '../../src/settings/settings';
 import { argoDirectoryRender, argoSyncOrder, expandListApplicationSet, gobwasGlob, kustomizeBuild, objectKey, type ArgoDirectorySource, type K8sObject } from './controllers';
-import { gitopsCrdValidator, incidents, resynth, synthesizedRepo, WEBHOOK_ADMISSION, writeIncidents } from './fixtures';
+import { EVIDENCE, gitopsCrdValidator, incidents, incidentsWithCapture, resynth, synthesizedRepo, WEBHOOK_ADMISSION, writeIncidents } from './fixtures';
 
 const source = normalizeSource({ repoUrl: 'https://github.com/acme/airlock.git', branch: 'main', path: 'dist' });
 
@@ -216,6 +216,21 @@ describe('argo cd bootstrap', () => {
     assert.match(steps, /\/api\/webhook/);
     assert.match(steps, /webhook\.github\.secret/);
     assert.match(steps, /airlock sync-notify --argocd/);
+  });
+});
+
+describe('argo cd: evidence before containment', () => {
+  test('the one Application reads the capture folder too: every capture object is a PreSync hook, so it runs before any containment object; the evidence root adds nothing', () => {
+    const { root, settings } = synthesizedRepo(EVIDENCE, incidentsWithCapture());
+    const [app] = applications(argoCdObjects({ source, settings }));
+    const rendered = argoDirectoryRender(root, app.spec.source);
+    assert.deepEqual(rendered.problems, []);
+    assert.deepEqual(keys(rendered.objects), keys(kustomizeEveryFolder(path.join(root, 'dist'))));
+    const captures = rendered.objects.filter((o) => o.metadata.labels?.['airlock.dev/action'] === 'capture-evidence' && o.kind !== 'VolumeSnapshot');
+    assert.ok(captures.some((o) => o.kind === 'Job'));
+    assert.ok(captures.every((o) => o.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PreSync'), 'PreSync: before the sync applies any manifest');
+    const containment = rendered.objects.filter((o) => o.metadata.labels?.['airlock.dev/incident'] === 'INC-3' && !captures.includes(o));
+    assert.ok(containment.some((o) => o.kind === 'NetworkPolicy') && containment.every((o) => o.metadata.annotations?.['argocd.argoproj.io/hook'] !== 'PreSync'));
   });
 });
 

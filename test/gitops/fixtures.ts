@@ -29,13 +29,34 @@ export function gitopsCrdValidator(): CrdValidator {
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
+/** Which incidents are lifted, and which target only some clusters. */
+export interface IncidentOptions {
+  readonly lifted?: readonly string[];
+  readonly clusters?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The extra incident fields {@link IncidentOptions} asks for. */
+function incidentExtra(options: IncidentOptions, id: string): string {
+  return `${options.lifted?.includes(id) ? "\n  status: 'lifted'," : ''}${options.clusters?.[id] ? `\n  clusters: ${JSON.stringify(options.clusters[id])},` : ''}`;
+}
+
 /** Incident sources by id: two active incidents with a network action and an image blocklist each. */
-export function incidents(options: { lifted?: readonly string[]; clusters?: Readonly<Record<string, readonly string[]>> } = {}): Record<string, string> {
-  const extra = (id: string): string =>
-    `${options.lifted?.includes(id) ? "\n  status: 'lifted'," : ''}${options.clusters?.[id] ? `\n  clusters: ${JSON.stringify(options.clusters[id])},` : ''}`;
+export function incidents(options: IncidentOptions = {}): Record<string, string> {
+  const extra = (id: string): string => incidentExtra(options, id);
   return {
     'INC-1.ts': incidentSource('INC-1', `isolate({ namespace: 'payments', selector: { app: 'checkout' } }), blockImages({ images: ['ghcr.io/acme/checkout@${DIGEST}'], reason: 'miner' })`, extra('INC-1')),
     'INC-2.ts': incidentSource('INC-2', `quarantineNamespace({ namespace: 'ci-runners' }), blockImages({ images: ['ghcr.io/acme/runner@${DIGEST}'], reason: 'poisoned' })`, extra('INC-2')),
+  };
+}
+
+/** Evidence settings (forensic image pinned by digest, a claim for the files): capture Jobs are synthesized. */
+export const EVIDENCE = { evidence: { image: `registry.acme.internal/security/toolbox@${DIGEST}`, destination: { kind: 'pvc', claimName: 'airlock-evidence' } } } as const;
+
+/** The two incidents of {@link incidents}, and a third that captures evidence before isolating a pod. */
+export function incidentsWithCapture(options: IncidentOptions = {}): Record<string, string> {
+  return {
+    ...incidents(options),
+    'INC-3.ts': incidentSource('INC-3', `captureEvidence({ namespace: 'payments', pod: 'checkout-0', connections: true }), isolate({ namespace: 'payments', pod: 'checkout-0' })`, incidentExtra(options, 'INC-3')),
   };
 }
 

@@ -10,10 +10,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fluxBootstrap, fluxBundles, fluxReceiverPath, normalizeSource, type KubeObject } from '../../src/gitops';
+import { CAPTURE_DIR } from '../../src/synth/synthesize';
 import { resolveSettings } from '../../src/settings/settings';
 import { evaluate, toCel } from '../admission/cel-evaluator';
 import { fluxBuild, kustomizeBuild, objectKey, type K8sObject } from './controllers';
-import { gitopsCrdValidator, incidents, resynth, synthesizedRepo, WEBHOOK_ADMISSION, writeIncidents } from './fixtures';
+import { EVIDENCE, gitopsCrdValidator, incidents, incidentsWithCapture, resynth, synthesizedRepo, WEBHOOK_ADMISSION, writeIncidents } from './fixtures';
 
 const source = normalizeSource({ repoUrl: 'git@github.com:acme/airlock.git', branch: 'main', path: 'dist' });
 const MANY = { clusters: [{ name: 'prod-eu', backend: 'cilium' as const }, { name: 'prod-us', backend: 'calico' as const, admission: { mode: 'kyverno' as const } }] };
@@ -38,6 +39,8 @@ describe('flux bootstrap', () => {
       fluxBundles({ source, settings: resolveSettings({ admission: WEBHOOK_ADMISSION }), gitSecret: 'airlock-git', receiverType: 'generic-hmac' }),
       fluxBundles({ source, settings: resolveSettings(MANY) }),
       fluxBundles({ source, settings: resolveSettings(MANY), topology: 'per-cluster', receiverType: 'generic' }),
+      fluxBundles({ source, settings: resolveSettings({ ...MANY, ...EVIDENCE }) }),
+      fluxBundles({ source, settings: resolveSettings({ ...MANY, ...EVIDENCE }), topology: 'per-cluster' }),
     ];
     for (const object of variants.flat().flatMap((b) => b.objects)) {
       assert.deepEqual([...validator.problems(object as never), ...(object.kind === 'Kustomization' ? kubeConfigRule(object as Kustomization) : [])], [], `${object.kind} ${object.metadata.name}`);
@@ -134,5 +137,72 @@ describe('flux bootstrap', () => {
   test("the Receiver's webhook path is /hook/ + sha256(token + name + namespace)", () => {
     const expected = createHash('sha256').update('s3cret' + 'airlock' + 'flux-system').digest('hex');
     assert.equal(fluxReceiverPath('s3cret', 'airlock', 'flux-system'), `/hook/${expected}`);
+  });
+});
+
+describe('flux: evidence before containment', () => {
+  const CAPTURE_KINDS = ['ConfigMap', 'Job', 'Role', 'RoleBinding', 'ServiceAccount'];
+  const isCapture = (o: K8sObject): boolean => o.metadata.labels?.['airlock.dev/action'] === 'capture-evidence' && o.kind !== 'VolumeSnapshot';
+
+  test('with evidence settings, the containment Kustomization depends on an evidence Kustomization over _evidence/incidents/ of the same GitRepository, which waits past the capture deadline', () => {
+    const ks = kustomizations(fluxBundles({ source, settings: resolveSettings(EVIDENCE) })[0].objects);
+    assert.deepEqual(ks.map((k) => [k.metadata.name, k.spec.path, k.spec.dependsOn]), [
+      ['airlock-evidence', `./dist/${CAPTURE_DIR}`, undefined],
+      ['airlock', './dist', [{ name: 'airlock-evidence' }]],
+    ]);
+    const [evidence, containment] = ks;
+    // Same source: Flux's dependency check then also wants the evidence applied at the revision the containment applies.
+    assert.deepEqual(evidence.spec.sourceRef, containment.spec.sourceRef);
+    assert.equal(evidence.spec.wait, true);
+    assert.equal(evidence.spec.prune, true);
+    assert.equal(evidence.spec.timeout, '360s', 'deadlineSeconds (300) plus a minute: a Job past its deadline has failed, so the wait always ends');
+  });
+
+  test('without evidence settings there is no evidence Kustomization and no dependency', () => {
+    const ks = kustomizations(fluxBundles({ source, settings: resolveSettings({}) })[0].objects);
+    assert.deepEqual(ks.map((k) => [k.metadata.name, k.spec.dependsOn]), [['airlock', undefined]]);
+  });
+
+  test('over a real dist/, the containment build holds no capture object, the evidence build exactly the capture objects, and together they are every object of dist/', () => {
+    const { root, settings } = synthesizedRepo(EVIDENCE, incidentsWithCapture());
+    const [evidence, containment] = kustomizations(fluxBundles({ source, settings })[0].objects);
+    const captures = fluxBuild(root, evidence.spec.path).objects;
+    const contained = fluxBuild(root, containment.spec.path);
+    assert.ok(contained.generated?.resources.includes('./_evidence'), 'the generated root takes _evidence/ as one folder');
+    assert.deepEqual(contained.objects.filter(isCapture), [], 'no capture Job or its RBAC in the containment');
+    assert.ok(contained.objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.labels?.['airlock.dev/incident'] === 'INC-3'));
+    assert.deepEqual([...new Set(captures.map((o) => o.kind))].sort(), CAPTURE_KINDS);
+    assert.ok(captures.every((o) => isCapture(o) && o.metadata.labels?.['airlock.dev/incident'] === 'INC-3'));
+    const everything = fs.readdirSync(path.join(root, 'dist')).filter((f) => f !== '_evidence').flatMap((f) => kustomizeBuild(path.join(root, 'dist', f)));
+    const captureFolders = fs.readdirSync(path.join(root, 'dist', CAPTURE_DIR)).filter((f) => !f.endsWith('.md')).flatMap((f) => kustomizeBuild(path.join(root, 'dist', CAPTURE_DIR, f)));
+    assert.deepEqual(keys([...contained.objects, ...captures]), keys([...everything, ...captureFolders]), 'each object applied by exactly one Kustomization');
+  });
+
+  test('with no capture at all, the evidence path still exists and builds to nothing, so it never holds the containment back', () => {
+    const { root, settings } = synthesizedRepo(EVIDENCE);
+    const [evidence] = kustomizations(fluxBundles({ source, settings })[0].objects);
+    assert.deepEqual(fluxBuild(root, evidence.spec.path).objects, []);
+  });
+
+  test('lifting the incident removes its capture objects from the evidence build, so prune deletes them', () => {
+    const { root, settings } = synthesizedRepo(EVIDENCE, incidentsWithCapture());
+    const [evidence] = kustomizations(fluxBundles({ source, settings })[0].objects);
+    assert.ok(fluxBuild(root, evidence.spec.path).objects.length > 0);
+    writeIncidents(root, incidentsWithCapture({ lifted: ['INC-3'] }));
+    resynth(root);
+    assert.deepEqual(fluxBuild(root, evidence.spec.path).objects, []);
+  });
+
+  test('many clusters, hub: each cluster has its evidence Kustomization through the same kubeconfig, and its containment depends on it', () => {
+    const { root, settings } = synthesizedRepo({ ...MANY, ...EVIDENCE }, incidentsWithCapture({ clusters: { 'INC-3': ['prod-us'] } }));
+    const ks = kustomizations(fluxBundles({ source, settings })[0].objects);
+    assert.deepEqual(ks.map((k) => [k.metadata.name, k.spec.path, k.spec.kubeConfig?.secretRef.name, (k.spec.dependsOn as { name: string }[] | undefined)?.[0]?.name]), [
+      ['airlock-prod-eu-evidence', `./dist/prod-eu/${CAPTURE_DIR}`, 'airlock-prod-eu-kubeconfig', undefined],
+      ['airlock-prod-eu', './dist/prod-eu', 'airlock-prod-eu-kubeconfig', 'airlock-prod-eu-evidence'],
+      ['airlock-prod-us-evidence', `./dist/prod-us/${CAPTURE_DIR}`, 'airlock-prod-us-kubeconfig', undefined],
+      ['airlock-prod-us', './dist/prod-us', 'airlock-prod-us-kubeconfig', 'airlock-prod-us-evidence'],
+    ]);
+    assert.deepEqual(fluxBuild(root, ks[0].spec.path).objects, [], 'INC-3 targets prod-us only');
+    assert.ok(fluxBuild(root, ks[2].spec.path).objects.some((o) => o.kind === 'Job'));
   });
 });

@@ -76,7 +76,7 @@ export function snapshotTree(dir: string): Map<string, string> {
 
 /** A small valid incident file. */
 export function incidentSource(id: string, actions: string, extra = ''): string {
-  return `import { defineIncident, isolate, quarantineNamespace, restrictEgress, blockImages } from '../src';
+  return `import { defineIncident, isolate, quarantineNamespace, restrictEgress, blockImages, captureEvidence } from '../src';
 export default defineIncident({
   id: '${id}',
   title: 'Test incident ${id}',

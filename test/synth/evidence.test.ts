@@ -21,7 +21,8 @@ import { blockImages, captureEvidence, isolate, quarantineNamespace, restrictEgr
 import type { Action } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings, type EvidenceSettings, type Settings, type SettingsSpec } from '../../src/settings/settings';
 import { validateSettings } from '../../src/settings/validate-settings';
-import { synthesize, synthesizeIncident } from '../../src/synth/synthesize';
+import { CAPTURE_DIR, EVIDENCE_DIR, hasCapture, synthesize, synthesizeCapture, synthesizeIncident } from '../../src/synth/synthesize';
+import type { Incident } from '../../src/incident/types';
 import { writeDist } from '../../src/synth/dist-writer';
 import { ValidationError } from '../../src/errors';
 import {
@@ -58,8 +59,14 @@ const settings = resolveSettings({ evidence: EVIDENCE });
 
 type K8s = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
 
+/** Both folders of an incident, as a reviewer reads the pull request: its own, then its capture folder's files by path. */
+function incidentFiles(inc: Incident, s: Settings = settings): Map<string, string> {
+  const capture = hasCapture(inc, s) ? [...synthesizeCapture(inc, s)].map(([n, c]) => [`${CAPTURE_DIR}/${inc.slug}/${n}`, c] as const) : [];
+  return new Map([...synthesizeIncident(inc, s), ...capture]);
+}
+
 function objectsOf(files: ReadonlyMap<string, string>): K8s[] {
-  return [...files].filter(([n]) => n.endsWith('.yaml') && n !== 'kustomization.yaml').flatMap(([, c]) => parseAllDocuments(c).map((d) => d.toJS() as K8s));
+  return [...files].filter(([n]) => n.endsWith('.yaml') && !n.endsWith('kustomization.yaml')).flatMap(([, c]) => parseAllDocuments(c).map((d) => d.toJS() as K8s));
 }
 
 /**
@@ -68,7 +75,7 @@ function objectsOf(files: ReadonlyMap<string, string>): K8s[] {
  */
 function reviewText(files: ReadonlyMap<string, string>): string {
   return [...files]
-    .filter(([n]) => n.endsWith('.yaml') && n !== 'kustomization.yaml')
+    .filter(([n]) => n.endsWith('.yaml') && !n.endsWith('kustomization.yaml'))
     .map(([n, c]) => {
       let text = c;
       for (const name of SCRIPT_NAMES) {
@@ -104,7 +111,7 @@ const GOLDEN_CASES: Record<string, Action[]> = {
 describe('golden output of evidence and probe', () => {
   for (const [name, actions] of Object.entries(GOLDEN_CASES)) {
     test(`${name} synthesizes the reviewed manifests`, () => {
-      const text = reviewText(synthesizeIncident(incident(actions), settings));
+      const text = reviewText(incidentFiles(incident(actions)));
       const file = path.join(GOLDEN, `${name}.yaml`);
       if (process.env.UPDATE_GOLDEN) fs.writeFileSync(file, text);
       assert.equal(text, fs.readFileSync(file, 'utf8'));
@@ -157,15 +164,22 @@ describe('evidence objects', () => {
     assert.notDeepEqual(validator.problems(typo), [], 'a misspelled field fails');
   });
 
-  test('kubectl kustomize builds the incident folder, every object once', () => {
+  test('kubectl kustomize builds the incident folder and its capture folder, every object once; the evidence root builds to nothing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-evidence-'));
     writeDist(path.join(dir, 'dist'), tree);
-    const folder = path.join(dir, 'dist', 'inc-7');
-    const built = spawnSync('kubectl', ['kustomize', folder], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
-    const docs = parseAllDocuments(built.stdout).map((d) => d.toJS() as K8s);
-    assert.equal(docs.length, objectsOf(tree.get('inc-7')!).length);
-    assert.ok(docs.some((d) => d.kind === 'Job') && docs.some((d) => d.kind === 'VolumeSnapshot'));
+    const build = (folder: string): K8s[] => {
+      const built = spawnSync('kubectl', ['kustomize', path.join(dir, 'dist', folder)], { encoding: 'utf8' });
+      assert.equal(built.status, 0, built.stderr);
+      return parseAllDocuments(built.stdout).map((d) => d.toJS() as K8s).filter((d) => d !== null);
+    };
+    const containment = build('inc-7');
+    const capture = build(`${CAPTURE_DIR}/inc-7`);
+    assert.equal(containment.length, objectsOf(tree.get('inc-7')!).length);
+    assert.equal(capture.length, objectsOf(tree.get(`${CAPTURE_DIR}/inc-7`)!).length);
+    assert.ok(containment.some((d) => d.kind === 'VolumeSnapshot') && !containment.some((d) => d.kind === 'Job' && d.metadata.name.includes('capture')));
+    assert.ok(capture.some((d) => d.kind === 'Job') && capture.every((d) => d.metadata.annotations?.[ARGOCD_HOOK] === 'PreSync'));
+    assert.deepEqual(build(EVIDENCE_DIR), [], 'the evidence root hides the captures from a kustomization over dist/');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('every object carries the incident labels and annotations; namespaced ones a namespace', () => {
@@ -347,7 +361,7 @@ describe('the scripts are static: inputs only through the environment', () => {
     captureEvidence({ namespace: 'zz-marked-ns', pod: 'zz-marked-pod.v1', container: 'zz-marked-container', volumes: ['zz-marked-claim'], connections: true }),
     isolate({ namespace: 'zz-marked-ns', selector: { 'zz-marked.example/key': 'zz-marked_value' } }),
   ], 'INC-ZZMARKED');
-  const files = synthesizeIncident(marked, settings);
+  const files = incidentFiles(marked);
   const objects = objectsOf(files);
 
   test('no script names an incident, namespace, pod, container, claim or label', () => {
@@ -419,7 +433,7 @@ describe('refusals and names', () => {
   test('a destination the settings do not declare stops synthesis with the file and field (EvidenceSettingsError)', () => {
     const bad = incident([captureEvidence({ namespace: 'payments', pod: 'p', destination: 'elsewhere' })]);
     assert.throws(
-      () => synthesizeIncident(bad, settings),
+      () => incidentFiles(bad),
       (e: unknown) => e instanceof EvidenceSettingsError && e instanceof ValidationError && e.problems[0].field === 'actions[0].destination' && e.problems[0].file === 'incidents/INC-7.ts' && /legal-hold/.test(e.problems[0].hint ?? ''),
     );
   });
@@ -427,7 +441,7 @@ describe('refusals and names', () => {
   test('names are deterministic and within Kubernetes limits, even for the longest ids and claims', () => {
     const id = `INC-${'9'.repeat(36)}`;
     const long = incident([captureEvidence({ namespace: 'payments', pod: 'p', volumes: [`c${'x'.repeat(250)}`, `c${'x'.repeat(249)}y`] }), isolate({ namespace: 'payments', pod: 'p' })], id);
-    const objects = objectsOf(synthesizeIncident(long, settings));
+    const objects = objectsOf(incidentFiles(long));
     for (const o of objects) assert.ok(o.metadata.name.length <= 253, o.metadata.name);
     for (const j of objects.filter((o) => o.kind === 'Job')) assert.ok(j.metadata.name.length <= 63, `${j.metadata.name}: a Job name becomes a label value`);
     const snapshots = objects.filter((o) => o.kind === 'VolumeSnapshot').map((o) => o.metadata.name);

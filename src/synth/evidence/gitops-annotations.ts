@@ -11,13 +11,14 @@
  * replaced at the next sync). Hooks are not pruned when an incident is lifted; a leftover capture Job or
  * result ConfigMap of a lifted incident is history, and grants never outlive a successful sync.
  *
- * Flux has no hooks and ignores these annotations: everything is applied together, in the same reconciliation
- * as the containment, and stays until the incident is lifted (then pruned). That is still safe for the
- * capture: it reads the pod through the API server and the kubelet, and its debug container reads kernel
- * tables through the pod's namespaces, so a policy applied first cuts none of it (see capture.ts). The probe
- * retries until the policy holds or its timeout passes, so it does not matter that the policy may land after
- * it starts. With `wait: true` on the Kustomization, a failed probe Job makes the Kustomization not Ready. Jobs
- * are immutable: `kustomize.toolkit.fluxcd.io/force: enabled` lets Flux replace one whose spec changed.
+ * Flux has no hooks and ignores these annotations; the order comes from the folders instead. The capture
+ * objects are written to `_evidence/incidents/<id>/`, which Flux applies with an evidence Kustomization that
+ * waits for the Jobs, and the containment's Kustomization depends on it at the same revision (gitops/flux.ts):
+ * the capture runs first, as in Argo CD. What a hook Job needs stays until the incident is lifted (then
+ * pruned), since nothing deletes it on success. The probe sits with the containment: it retries until the
+ * policy holds or its timeout passes, so it does not matter that the policy may land after it starts. With
+ * `wait: true` on the Kustomization, a failed probe Job makes the Kustomization not Ready. Jobs are immutable:
+ * `kustomize.toolkit.fluxcd.io/force: enabled` lets Flux replace one whose spec changed.
  */
 
 /** Argo CD: the phase a hook runs in. */

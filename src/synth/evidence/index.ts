@@ -1,8 +1,9 @@
 /**
  * Evidence and proof in the cluster (issue 9), declared in the same reviewed commit as the containment:
  *
- * - `captureEvidence` actions become VolumeSnapshots of the pod's claims (volume-snapshots.ts) and, with the
- *   `evidence` settings, a capture Job that runs before the containment (capture.ts);
+ * - `captureEvidence` actions become VolumeSnapshots of the pod's claims (volume-snapshots.ts), in the
+ *   incident's folder, and, with the `evidence` settings, a capture Job that runs before the containment
+ *   (capture.ts), in a folder of its own (CaptureChart);
  * - every network action gets, with the `evidence` settings, a post-sync enforcement probe (probe.ts) that
  *   proves the CNI enforces it, or fails the sync.
  *
@@ -12,11 +13,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Manifest } from '../../admission/manifest';
-import type { CaptureEvidenceAction, Incident, NetworkAction } from '../../incident/types';
+import type { Incident, NetworkAction } from '../../incident/types';
 import type { Settings } from '../../settings/settings';
-import { captureObjects } from './capture';
 import { probeObjects } from './probe';
-import { volumeSnapshots } from './volume-snapshots';
 
 export { captureObjects, captureRules, CAPTURE_ACTION_LABEL } from './capture';
 export { probeObjects, probeRules, probeExpectations, PROBE_ACTION_LABEL, PROBE_OF_ANNOTATION, type ProbeExpectations } from './probe';
@@ -30,15 +29,6 @@ export { scriptPath, scriptText, SCRIPT_NAMES, type ScriptName } from './scripts
 export type { PolicyRule } from './rbac';
 export * from './status-contract';
 export * from './gitops-annotations';
-
-/**
- * The objects of one `captureEvidence` action: its VolumeSnapshots always, the capture Job and its support
- * only with the `evidence` settings (without them the runbook gives the capture commands to run by hand).
- */
-export function evidenceObjects(incident: Incident, action: CaptureEvidenceAction, index: number, settings: Settings): Manifest[] {
-  const evidence = settings.evidence;
-  return [...volumeSnapshots(incident, action, index, evidence?.volumeSnapshotClassName), ...(evidence ? captureObjects(incident, action, index, evidence) : [])];
-}
 
 /** The enforcement probe of one network action, when the settings enable it; none otherwise. */
 export function enforcementProbeObjects(incident: Incident, action: NetworkAction, index: number, settings: Settings): Manifest[] {

@@ -8,6 +8,7 @@ import type { ResolvedEvidenceSettings, Settings } from '../../settings/settings
 import { INCIDENT_LABEL } from '../metadata';
 import { actionPodSelector } from '../isolation-policy';
 import { shellCommand } from '../shell-quote';
+import { CAPTURE_DIR } from '../synthesize';
 import { describeDestination, destinationOf } from './destination';
 import { captureNames, probeNames, volumeSnapshotName } from './names';
 import { probeExpectations } from './probe';
@@ -75,13 +76,13 @@ function captureWith(incident: Incident, action: CaptureEvidenceAction, index: n
       : []),
   ];
   return [
-    `The Job \`${names.job}\` in \`${ns}\` runs before the containment is applied (an Argo CD \`PreSync\` hook; with Flux it is applied together with the containment, which cannot stop it: it reads the pod through the API server and the kubelet, never over the pod's network). It records:`,
+    `The Job \`${names.job}\` in \`${ns}\` runs before the containment is applied: an Argo CD \`PreSync\` hook; with Flux, the evidence Kustomization applies it from \`${CAPTURE_DIR}/${incident.slug}/\` and the containment's Kustomization waits for it (\`dependsOn\`). Isolation would not stop it anyway: it reads the pod through the API server and the kubelet, never over the pod's network. It records:`,
     '',
     ...records.map((r) => `- ${r}`),
     '',
     `into ${describeDestination(destination, ns)}, under \`${incident.id}/${action.namespace}/${action.pod}/<run>/\`, with \`SHA256SUMS\` (sha256 of every file). ${evidence.failOnCaptureError ? 'A failed step fails the Job, and holds the containment back.' : 'A failed step is recorded and does not hold the containment back.'} Each sync runs it again, into a new run folder.`,
     '',
-    `A capture Job that cannot run at all (its image not pulled, the claim missing) fails the sync after ${evidence.deadlineSeconds} seconds, and the containment is not applied. Then apply it without hooks (\`argocd app sync <application> --strategy apply\`), and capture by hand:`,
+    `A capture Job that cannot run at all (its image not pulled, the claim missing) fails after ${evidence.deadlineSeconds} seconds, and the containment is not applied: Argo CD fails the sync; Flux leaves the evidence Kustomization not Ready, so the containment's waits. Then apply the containment without the capture — Argo CD: \`argocd app sync <application> --strategy apply\` (no hooks); Flux: \`kubectl --namespace flux-system patch kustomization <kustomization> --type json --patch '[{"op":"remove","path":"/spec/dependsOn"}]'\` and \`flux reconcile kustomization <kustomization> --namespace flux-system\` (re-applying the bootstrap restores the order) — and capture by hand:`,
     '',
     fence(manualCaptureCommands(action.namespace, action.pod, `evidence/${incident.id}/${action.pod}/before-containment`, debug)),
     '',
