@@ -7,17 +7,12 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Incident } from '../incident/types';
-import type { Settings } from '../settings/settings';
 import { captureObjects, EvidenceObjects } from './evidence';
+import type { IncidentChartProps } from './incident-chart';
 import { incidentLabels } from './metadata';
 
-/** Props of {@link CaptureChart}. */
-export interface CaptureChartProps {
-  /** A validated, active incident. */
-  readonly incident: Incident;
-  readonly settings: Settings;
-}
+/** Props of {@link CaptureChart}: the same incident and settings as its IncidentChart. */
+export type CaptureChartProps = IncidentChartProps;
 
 /** The capture objects of one incident. */
 export class CaptureChart extends Chart {
