@@ -12,8 +12,11 @@ process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-require('./main.ts')
-  .run(process.argv.slice(2))
+const main = require('./main.ts');
+// The rest runs once tsx lexes with WebAssembly: see tsx-lexer.js.
+require('./tsx-lexer')
+  .whenTsxLexerReady()
+  .then(() => main.run(process.argv.slice(2)))
   .then((code) => {
     process.exitCode = code;
   });
