@@ -5,9 +5,8 @@
  */
 import { stringify } from 'yaml';
 import { argoCdObjects, type ArgoCdOptions } from './argocd';
-import { fluxBundles, fluxKubeconfigSecret, type FluxOptions } from './flux';
+import { fluxBundles, fluxKubeconfigSecret, type FluxBundle, type FluxOptions } from './flux';
 import { evidenceStorageObjects } from './evidence-storage';
-import { deliveryTargets } from './source';
 import type { BootstrapBundle, BootstrapFile, DeliverySettings, KubeObject } from './types';
 
 /** File name of an object inside a bundle: `<kind>-<name>.yaml`, lower case (never `kustomization.yaml`). */
@@ -59,6 +58,11 @@ export function argoCdBootstrap(options: ArgoCdOptions): BootstrapBundle {
   return { controller: 'argocd', files: filesOf(argoCdObjects(options)), prerequisites, steps };
 }
 
+/** The paths of every Kustomization of the bundles, evidence ones first for each cluster, as `flux get` lists them. */
+function kustomizationPaths(bundles: readonly FluxBundle[]): string[] {
+  return bundles.flatMap((b) => b.objects.filter((o) => o.kind === 'Kustomization').map((o) => String((o.spec as { path: string }).path)));
+}
+
 /** The Flux bundle(s): GitRepository, Kustomization(s) and Receiver, per the topology for many clusters. */
 export function fluxBootstrap(options: FluxOptions): BootstrapBundle {
   const namespace = options.namespace ?? 'flux-system';
@@ -83,7 +87,7 @@ export function fluxBootstrap(options: FluxOptions): BootstrapBundle {
       : `Apply the bundle: kubectl apply -f <out>/   (or: airlock bootstrap --flux … | kubectl apply -f -)`,
     `Instant reconcile: expose the notification-controller's webhook-receiver Service (Ingress), read the path with kubectl ${perCluster ? '--context <ctx> ' : ''}-n ${namespace} get receiver ${name} -o jsonpath='{.status.webhookPath}', and add a repository webhook on the forge to https://<receiver-host><path>, content type application/json, push events, secret = the token`,
     `Let Airlock notify Flux after a break-glass push: export AIRLOCK_FLUX_TOKEN=<token>; airlock sync-notify --flux-receiver https://<receiver-host><path> --secret-env AIRLOCK_FLUX_TOKEN (or set gitops.flux in policies/settings.ts for propose --direct)`,
-    `Check: ${each((ctx) => `flux ${ctx}get kustomizations -n ${namespace}`)}   (${deliveryTargets(options.settings, options.source).map((t) => `./${t.path}`).join(', ')} should be Ready)`,
+    `Check: ${each((ctx) => `flux ${ctx}get kustomizations -n ${namespace}`)}   (${kustomizationPaths(bundles).join(', ')} should be Ready; an evidence Kustomization that stays not Ready holds its cluster's containment: see the incident's RUNBOOK.md)`,
   ];
   const files = bundles.flatMap((b) => filesOf(b.objects, b.cluster));
   return { controller: 'flux', files, prerequisites, steps };
