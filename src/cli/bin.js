@@ -7,6 +7,9 @@ const nodeJsHandler = require.extensions['.js'];
 require('tsx/cjs/api').register();
 // Dependencies' CommonJS files (cdk8s, yaml, ...) skip tsx: see commonjs-fast-path.js.
 require('./commonjs-fast-path').installCommonJsFastPath(nodeJsHandler);
+// cdk8s loads its private copy of yaml (71 files, 40-60 ms) for App.synth and Include, which the CLI never
+// calls (Airlock writes its YAML itself): loaded on first use instead.
+require('./defer-module').deferBundledDependency('cdk8s', 'yaml');
 // `airlock list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
