@@ -90,7 +90,9 @@ async function startServer(root: string, dir: string): Promise<Server> {
   // every test project's files. A folder of the bench's own stands for the intake's host (as in bench/propose.ts).
   const tmp = path.join(dir, 'tmpdir');
   fs.mkdirSync(tmp, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, ...GIT_ENV, BENCH_SECRET: SECRET, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // AIRLOCK_BENCH_INTAKE_NODE_ARGS: extra node options for the intake process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const extra = process.env.AIRLOCK_BENCH_INTAKE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, ...GIT_ENV, BENCH_SECRET: SECRET, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
   const pushedMs: number[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -244,7 +246,9 @@ export async function benchIntake(): Promise<IntakeBenchResult[]> {
   fs.writeFileSync(path.join(dir, 'tls.key'), pems.private);
   fs.writeFileSync(path.join(dir, 'tls.crt'), pems.cert);
   const results: IntakeBenchResult[] = [];
-  for (const incidents of quick ? [0] : [0, 1000]) {
+  // AIRLOCK_BENCH_INTAKE_REPOS=1000: only the repository of 1,000 incidents (the paced run), e.g. for A/B runs.
+  const sizes = process.env.AIRLOCK_BENCH_INTAKE_REPOS?.split(',').map(Number) ?? (quick ? [0] : [0, 1000]);
+  for (const incidents of sizes) {
     const root = project(incidents);
     const server = await startServer(root, dir);
     const { child, url } = server;
