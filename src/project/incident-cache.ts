@@ -32,7 +32,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Incident } from '../incident/types';
 
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 5;
 
 /** Journal lines a cache file may hold before a save compacts it into a new snapshot. */
 export const JOURNAL_LIMIT = 256;
@@ -131,14 +131,24 @@ export function sha256(text: string | Buffer): string {
 }
 
 /**
+ * A time in whole microseconds. Stamps use Node's plain stats (milliseconds as doubles, precise to a fraction
+ * of a microsecond today) rather than BigInt ones: converting four BigInts to text per file was a visible part
+ * of checking 15,000 stamps (see the commit message). Changes closer together than that are covered by
+ * {@link SETTLED_MS} anyway.
+ */
+function micros(ms: number): number {
+  return Math.round(ms * 1000);
+}
+
+/**
  * Inode, size, modification and change times of a file, or undefined when it does not exist or changed
  * too recently to stand for its bytes (see {@link SETTLED_MS}). The change time moves on every write,
  * rename and chmod and cannot be set back by tools that preserve the modification time.
  */
 export function fileStamp(file: string, now = Date.now()): string | undefined {
-  const s = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
-  if (!s || now - Number(s.ctimeMs) < SETTLED_MS || now - Number(s.mtimeMs) < SETTLED_MS) return undefined;
-  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  const s = fs.statSync(file, { throwIfNoEntry: false });
+  if (!s || now - s.ctimeMs < SETTLED_MS || now - s.mtimeMs < SETTLED_MS) return undefined;
+  return `${s.ino}:${s.size}:${micros(s.mtimeMs)}:${micros(s.ctimeMs)}`;
 }
 
 /** Reads and hashes a file unless its stamp matches `known`; `undefined` when it is missing. */
@@ -199,10 +209,10 @@ export function environmentKey(root: string, known: Record<string, StampedHash> 
  * A file edited in place does not change it (see the module comment).
  */
 export function folderFingerprint(dir: string): string | undefined {
-  const d = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
+  const d = fs.statSync(dir, { throwIfNoEntry: false });
   if (!d?.isDirectory()) return undefined;
-  const k = fs.statSync(path.join(dir, 'kustomization.yaml'), { bigint: true, throwIfNoEntry: false });
-  return `${d.ino}:${d.mtimeNs}:${d.ctimeNs}|${k ? `${k.ino}:${k.size}:${k.mtimeNs}:${k.ctimeNs}` : '-'}`;
+  const k = fs.statSync(`${dir}${path.sep}kustomization.yaml`, { throwIfNoEntry: false });
+  return `${d.ino}:${micros(d.mtimeMs)}:${micros(d.ctimeMs)}|${k ? `${k.ino}:${k.size}:${micros(k.mtimeMs)}:${micros(k.ctimeMs)}` : '-'}`;
 }
 
 /** The synth cache of one project. */
@@ -287,7 +297,7 @@ export class IncidentCache {
    */
   folderUpToDate(owner: Incident | { readonly input: string }, folder: string, distDir: string): boolean {
     const recorded = 'input' in owner ? this.sharedFingerprint(folder, owner.input) : this.entries[owner.file]?.folders?.[folder];
-    return recorded !== undefined && folderFingerprint(path.join(distDir, folder)) === recorded;
+    return recorded !== undefined && folderFingerprint(`${distDir}${path.sep}${folder}`) === recorded;
   }
 
   private sharedFingerprint(folder: string, input: string): string | undefined {
@@ -297,7 +307,7 @@ export class IncidentCache {
 
   /** Records the folder's state after a write or a full comparison. */
   setFolder(owner: Incident | { readonly input: string }, folder: string, distDir: string): void {
-    const fingerprint = folderFingerprint(path.join(distDir, folder));
+    const fingerprint = folderFingerprint(`${distDir}${path.sep}${folder}`);
     if (fingerprint === undefined) return;
     if ('input' in owner) {
       if (this.sharedFingerprint(folder, owner.input) === fingerprint) return;
