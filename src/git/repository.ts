@@ -30,6 +30,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffDelay, retryPolicy, type RetryOptions } from './backoff';
+import { askCommitIdentity, cachedCommitIdentity, type CommitIdentity } from './commit-identity';
 import { GitDeliveryError, PushRejectedError } from './errors';
 import { readLocalBranches, readLocalBranchesAmong, stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
 import { formatCommitMessage } from './message';
@@ -183,7 +184,8 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     // known now (the base is pushed only in break-glass mode, and then listed after the push).
     const localBranches = readLocalBranchesAmong(git, early.filter(isValidTarget));
     localBranches.catch(() => undefined);
-    const [identity, fetched] = await Promise.all([commitIdentity(committer), fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]))]);
+    const identity$ = options.author === undefined ? cachedCommitIdentity(git) : askCommitIdentity(committer).then((r) => r.identity);
+    const [identity, fetched] = await Promise.all([identity$, fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]))]);
     let heads = fetched;
     const onBase = options.probe?.length ? await pathsInCommit(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
     const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
@@ -405,32 +407,6 @@ async function commitEnvironment(git: Git, author: Identity | undefined): Promis
     Object.assign(env, { GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email });
   }
   return git.withEnv(env);
-}
-
-/** Author and committer lines of the commits (`Name <email> time tz`), as `git commit-tree` would write them. */
-interface CommitIdentity {
-  readonly author: string;
-  readonly committer: string;
-}
-
-/**
- * The identity to write commits with directly, or undefined when git must make them itself: commits are to
- * be signed (`commit.gpgSign`), have a non-UTF-8 encoding, or git knows no identity (commit-tree then says so).
- */
-async function commitIdentity(git: Git): Promise<CommitIdentity | undefined> {
-  const vars = await git.attempt(['var', '-l']);
-  if (vars.exitCode !== 0) return undefined;
-  const values = new Map<string, string>();
-  for (const line of vars.stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) values.set(line.slice(0, eq).toLowerCase(), line.slice(eq + 1));
-  }
-  const author = values.get('git_author_ident');
-  const committer = values.get('git_committer_ident');
-  const signed = /^(true|yes|on|1)$/i.test(values.get('commit.gpgsign') ?? '');
-  const encoding = values.get('i18n.commitencoding');
-  if (!author || !committer || signed || (encoding !== undefined && !/^utf-?8$/i.test(encoding))) return undefined;
-  return { author, committer };
 }
 
 async function commitTree(git: Git, tree: string, parent: string, messageFile: string): Promise<string> {
