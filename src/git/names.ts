@@ -67,9 +67,14 @@ export function checkBranchName(name: string, what: string): void {
   }
 }
 
+/** Whether `name` can be a configured remote's name as Airlock passes it to git (never an option or a URL). */
+export function isValidRemoteName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(name) && !name.includes('..');
+}
+
 /** Throws a {@link GitDeliveryError} when a remote name could be read as an option or is not a plain name. */
 export function checkRemoteName(name: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(name) || name.includes('..')) {
+  if (!isValidRemoteName(name)) {
     throw new GitDeliveryError('propose', `remote '${name}' is not a valid remote name`, 'the name of a configured remote, e.g. origin');
   }
 }

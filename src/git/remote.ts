@@ -3,6 +3,7 @@
  * and a rejection is classified so the caller can tell "someone pushed first, retry" from "you may not push".
  */
 import { GitDeliveryError } from './errors';
+import { isValidBranchName, isValidRemoteName } from './names';
 import { objectStore } from './object-store';
 import { GitCommandError, type Git } from './runner';
 
@@ -17,11 +18,12 @@ export type RemoteHeads = ReadonlyMap<string, string>;
  * there); the push will then lose the race and retry, which is the safe way round.
  */
 export async function fetchHeads(git: Git, remote: string, branches: readonly string[]): Promise<RemoteHeads> {
-  // What the remote advertises and what the remote-tracking refs hold, asked at once.
-  // The remote-tracking refs are read through the repository's long-lived object reader (no process start).
+  // What the remote advertises (unless that was asked ahead, see prefetchHeads) and what the remote-tracking
+  // refs hold, asked at once; the refs through the repository's long-lived object reader (no process start).
   const store = objectStore(git.dir);
+  const early = takePrefetched(git, remote, branches);
   const [listing, tracking] = await Promise.all([
-    git.run(['ls-remote', '--heads', '--', remote, ...branches.map((b) => `refs/heads/${b}`)]).catch((error: unknown) => {
+    (early ?? listRemoteHeads(git, remote, branches)).catch((error: unknown) => {
       throw remoteError(error, `reach remote '${remote}'`, `check that '${remote}' is configured (git remote -v) and reachable, and your credentials`);
     }),
     Promise.all(branches.map((b) => store.resolveCommit(`refs/remotes/${remote}/${b}`))),
@@ -45,6 +47,41 @@ export async function fetchHeads(git: Git, remote: string, branches: readonly st
   }
   for (const b of wanted) heads.set(b, advertised.get(b)!);
   return heads;
+}
+
+function listRemoteHeads(git: Git, remote: string, branches: readonly string[]): Promise<string> {
+  return git.run(['ls-remote', '--heads', '--', remote, ...branches.map((b) => `refs/heads/${b}`)]);
+}
+
+/** A remote listing asked for ahead of time, per repository directory and remote. */
+const prefetched = new Map<string, { readonly branches: ReadonlySet<string>; readonly listing: Promise<string> }>();
+
+/**
+ * Asks the remote where `branches` are now, for the next {@link fetchHeads} of this repository and remote
+ * (once, and only if it asks about no other branch). Why: the intake's writer knows which branches a batch
+ * will propose before it spends ~100 ms writing and synthesizing the incidents; the remote's answer arrives
+ * meanwhile instead of after. The answer is as good as one asked later: the remote may move after any
+ * listing, and a push that lost such a race is retried on the new head. Invalid names are skipped. The
+ * promise settles once the remote has answered (it never rejects).
+ */
+export function prefetchHeads(git: Git, remote: string, branches: readonly string[]): Promise<void> {
+  const valid = branches.filter((b) => isValidBranchName(b));
+  if (!isValidRemoteName(remote) || valid.length === 0) return Promise.resolve();
+  const listing = listRemoteHeads(git, remote, valid);
+  prefetched.set(`${git.dir}\0${remote}`, { branches: new Set(valid), listing });
+  // Settles once the remote answered; a failure is reported by the fetch that takes the answer, if any.
+  return listing.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/** The prefetched listing for this fetch, if there is one that covers every branch it asks about (taken once). */
+function takePrefetched(git: Git, remote: string, branches: readonly string[]): Promise<string> | undefined {
+  const key = `${git.dir}\0${remote}`;
+  const early = prefetched.get(key);
+  prefetched.delete(key);
+  return early && branches.every((b) => early.branches.has(b)) ? early.listing : undefined;
 }
 
 /** How the push of one ref ended. */

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { AirlockError, UsageError, ValidationError } from '../errors';
 import type { ForgeCallOptions } from '../git/forge';
 import { GitDeliveryError } from '../git/errors';
+import { prefetchHeads } from '../git/remote';
+import { openWorkTree } from '../git/runner';
 import type { AirlockAction } from '../git/trailers';
 import type { NewIncident } from '../incident/generate-incident';
 import { validateIncident } from '../incident/validate-incident';
@@ -79,6 +81,7 @@ export async function writeAndPropose(config: WriterConfig, jobs: readonly Write
     const error = errorKind === 'internal' ? `internal error: ${(e as Error)?.stack ?? String(e)}` : (e as Error).message;
     results[at] = { ok: false, id: job.id, errorKind, error, written: fs.existsSync(path.join(config.root, INCIDENTS_DIR, `${job.id}.ts`)), lifted: lifted.has(job.id) };
   };
+  await askRemoteAhead(config, jobs);
   const ready: number[] = [];
   jobs.forEach((job, at) => {
     try {
@@ -101,6 +104,7 @@ export async function writeAndPropose(config: WriterConfig, jobs: readonly Write
         const at = ready[k]!;
         if (!proposal.ok) return fail(at, proposal.error);
         const { git, action } = proposal.proposed;
+        delivery.set(config.root, { remote: git.remote, base: git.base });
         results[at] = { ok: true, id: jobs[at]!.id, action, mode: git.mode, branch: git.branch, commit: git.commit, pushed: git.pushed, unchanged: git.unchanged };
       });
     } catch (e) {
@@ -108,6 +112,27 @@ export async function writeAndPropose(config: WriterConfig, jobs: readonly Write
     }
   }
   return results as WriterResult[];
+}
+
+/** Where the last proposal of each project root went (the settings' remote and base, as proposeIncidents found them). */
+const delivery = new Map<string, { readonly remote: string; readonly base: string }>();
+
+/**
+ * Starts asking the remote about the batch's branches (`airlock/<id>`) and the base before the incidents are
+ * written and synthesized, so the answer is there when the proposal needs it (see prefetchHeads). Only once a
+ * proposal has shown where they go; a remote or base changed in the settings meanwhile simply goes unused.
+ */
+async function askRemoteAhead(config: WriterConfig, jobs: readonly WriterJob[]): Promise<void> {
+  const last = delivery.get(config.root);
+  if (!last) return;
+  try {
+    const git = await openWorkTree(config.root);
+    void prefetchHeads(git, config.remote ?? last.remote, [config.base ?? last.base, ...jobs.filter((j) => !j.breakGlass).map((j) => `airlock/${j.id.toLowerCase()}`)]);
+  } catch {
+    return; // the proposal will say what is wrong with the repository
+  }
+  // Let the git process start before the synchronous work of writing and synthesizing.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Creates the incident file from the job's spec, or records the job's alert ids in the existing one. */
