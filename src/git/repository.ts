@@ -317,7 +317,7 @@ async function attemptBatch(
   const byParent = new Map<string, Pending[]>();
   for (const item of todo) byParent.set(item.parent!, [...(byParent.get(item.parent!) ?? []), item]);
   const [mine, snapshots] = await Promise.all([
-    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`)),
+    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`), objectAlgorithm(head)),
     Promise.all([...byParent].map(async ([parent, items]) => [parent, await readTreeDirs(git, parent, ancestorDirs(items.flatMap((i) => i.paths)))] as const)),
   ]);
   const snapshot = new Map(snapshots);

@@ -10,6 +10,7 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentEditError, GitDeliveryError } from './errors';
+import { readIndexEntries } from './index-file';
 import { literalPathspecs } from './names';
 import { GitCommandError, type Git } from './runner';
 import type { TreeFile } from './tree-edit';
@@ -20,9 +21,9 @@ export type FileSet = ReadonlyMap<string, TreeFile>;
 /**
  * Hashes the work tree's files at and under `paths` into the object store and returns them. A path missing
  * from the work tree contributes nothing (committing the change deletes it). `indexFile` is a scratch index
- * path that must not exist yet.
+ * path that must not exist yet; it is read directly when its format allows (index-file.ts), else through git.
  */
-export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string): Promise<FileSet> {
+export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string, algorithm: 'sha1' | 'sha256' = 'sha1'): Promise<FileSet> {
   const present = paths.filter((p) => existsInWorkTree(join(git.dir, p)));
   if (present.length === 0) return new Map();
   const scratch = git.withEnv({ GIT_INDEX_FILE: indexFile });
@@ -31,7 +32,7 @@ export async function workTreeFiles(git: Git, paths: readonly string[], indexFil
   } catch (error) {
     throw stagingError(paths, error);
   }
-  return parseFiles(await scratch.run(['ls-files', '-s', '-z', '--full-name'], { quiet: true }), 'index');
+  return readIndexEntries(indexFile, algorithm) ?? parseFiles(await scratch.run(['ls-files', '-s', '-z', '--full-name'], { quiet: true }), 'index');
 }
 
 /**
