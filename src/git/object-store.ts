@@ -25,8 +25,12 @@ export interface RawTreeEntry {
   readonly oid: string;
 }
 
-/** Trees kept in memory per repository (a repository of 1,000 incidents reads about three per proposal). */
-const TREE_CACHE_LIMIT = 512;
+/**
+ * Trees kept in memory per repository, least recently used dropped first. A proposal reads about five per
+ * parent commit (the root, `incidents/`, `dist/`…), and those of the base are the same batch after batch; a
+ * folder of 1,000 entries takes some 200 kB, so the bound keeps the cache to a few MB.
+ */
+const TREE_CACHE_LIMIT = 64;
 
 /** A `cat-file --batch` answer: `<oid> <type> <size>\n<content>\n`, or `<name> missing\n` (undefined). */
 const objectAnswer: AnswerParser<StoredObject | undefined> = (buffer) => {
@@ -84,7 +88,11 @@ export class ObjectStore {
   /** The entries of tree `oid` by name. Throws when it is not a tree in this repository. */
   async tree(oid: string): Promise<ReadonlyMap<string, RawTreeEntry>> {
     const cached = this.trees.get(oid);
-    if (cached) return cached;
+    if (cached) {
+      this.trees.delete(oid);
+      this.trees.set(oid, cached);
+      return cached;
+    }
     const object = await this.read(oid);
     if (object?.type !== 'tree') throw new GitDeliveryError('read tree', `${oid.slice(0, 12)} is not a tree in this repository`, 'this is a bug in Airlock; please report it with `git --version`');
     const entries = parseTree(object.content, oid.length / 2);
