@@ -62,10 +62,12 @@ export function diffDist(distDir: string, tree: DistTree, unchanged: ReadonlySet
     removed.push(...(isDir ? filesUnder(path.join(distDir, p)).map((f) => `${label}/${p}/${f}`) : [`${label}/${p}`]));
     folders.add(folder);
   };
+  // No dist/ yet (a first synth, a fresh clone): everything is added; no folder needs listing.
+  const fresh = !fs.existsSync(distDir);
   for (const [folder, files] of tree) {
     const dir = path.join(distDir, folder);
     const present = new Set<string>();
-    for (const entry of listFolder(dir)) {
+    for (const entry of fresh ? [] : listFolder(dir)) {
       const sub = `${folder}/${entry.slice(0, -1)}`;
       if (!entry.endsWith('/')) present.add(entry);
       // A holder's sub-folders are judged by the walk below, which reaches them even when the holder is trusted.
