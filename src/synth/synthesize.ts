@@ -91,12 +91,9 @@ export function targets(incident: Incident, target: Pick<SynthTarget, 'cluster'>
 }
 
 /**
- * What a `dist/` folder holds, and so who owns it: the platform and the two fixed evidence folders are shared
- * (rendered from the settings alone), an incident owns its containment folder and its capture folder.
+ * One folder of the `dist/` tree, by what it holds and so who owns it: the platform and the two fixed evidence
+ * folders are shared (rendered from the settings alone), an incident owns its containment and capture folders.
  */
-export type DistFolderKind = 'platform' | 'evidence-root' | 'capture-root' | 'incident' | 'capture';
-
-/** One folder of the `dist/` tree. */
 export type DistFolder =
   | { readonly kind: 'platform' | 'evidence-root' | 'capture-root'; readonly path: string; readonly target: SynthTarget; readonly incident?: undefined }
   | { readonly kind: 'incident' | 'capture'; readonly path: string; readonly target: SynthTarget; readonly incident: Incident };
