@@ -34,7 +34,7 @@ import { askCommitIdentity, cachedCommitIdentity, type CommitIdentity } from './
 import { GitDeliveryError, PushRejectedError } from './errors';
 import { readLocalBranches, readLocalBranchesAmong, stageInCheckout, syncLocalBranches, type LocalSync } from './local-sync';
 import { formatCommitMessage } from './message';
-import { checkBranchName, checkRemoteName, normalizeChangePaths } from './names';
+import { checkBranchName, checkRemoteName, isValidBranchName, normalizeChangePaths } from './names';
 import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
 import { GitCommandError, openWorkTree, type Git } from './runner';
 import { filesInTree, mergeFiles, workTreeFiles, type FileSet } from './stage';
@@ -182,10 +182,11 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     const early = typeof options.changes === 'function' ? (options.branches ?? []) : options.changes.flatMap((c) => (c.mode.kind === 'branch' ? [c.mode.branch] : []));
     // Read now, alongside the rest (see readLocalBranches); used once the pushes are done, for the branches
     // known now (the base is pushed only in break-glass mode, and then listed after the push).
-    const localBranches = readLocalBranchesAmong(git, early.filter(isValidTarget));
+    const valid = early.filter((b) => isValidBranchName(b));
+    const localBranches = readLocalBranchesAmong(git, valid);
     localBranches.catch(() => undefined);
     const identity$ = options.author === undefined ? cachedCommitIdentity(git) : askCommitIdentity(committer).then((r) => r.identity);
-    const [identity, fetched] = await Promise.all([identity$, fetchHeads(git, remote, unique([base, ...early.filter(isValidTarget)]))]);
+    const [identity, fetched] = await Promise.all([identity$, fetchHeads(git, remote, unique([base, ...valid]))]);
     let heads = fetched;
     const onBase = options.probe?.length ? await pathsInCommit(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
     const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
@@ -242,15 +243,6 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
 
 function unique(xs: readonly string[]): string[] {
   return [...new Set(xs)];
-}
-
-function isValidTarget(branch: string): boolean {
-  try {
-    checkBranchName(branch, 'branch');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function prepare(change: Change, index: number, base: string, tmp: string): Promise<Pending> {
