@@ -148,6 +148,11 @@ function micros(ms: number): number {
 export function fileStamp(file: string, now = Date.now()): string | undefined {
   const s = fs.statSync(file, { throwIfNoEntry: false });
   if (!s || now - s.ctimeMs < SETTLED_MS || now - s.mtimeMs < SETTLED_MS) return undefined;
+  return statStamp(s);
+}
+
+/** Inode, size, modification and change times of a stat, as one string. */
+function statStamp(s: fs.Stats): string {
   return `${s.ino}:${s.size}:${micros(s.mtimeMs)}:${micros(s.ctimeMs)}`;
 }
 
@@ -212,7 +217,7 @@ export function folderFingerprint(dir: string): string | undefined {
   const d = fs.statSync(dir, { throwIfNoEntry: false });
   if (!d?.isDirectory()) return undefined;
   const k = fs.statSync(`${dir}${path.sep}kustomization.yaml`, { throwIfNoEntry: false });
-  return `${d.ino}:${micros(d.mtimeMs)}:${micros(d.ctimeMs)}|${k ? `${k.ino}:${k.size}:${micros(k.mtimeMs)}:${micros(k.ctimeMs)}` : '-'}`;
+  return `${d.ino}:${micros(d.mtimeMs)}:${micros(d.ctimeMs)}|${k ? statStamp(k) : '-'}`;
 }
 
 /** The synth cache of one project. */
