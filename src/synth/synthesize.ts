@@ -108,9 +108,14 @@ export function hasCapture(incident: Incident, settings: Settings): boolean {
   return settings.evidence !== undefined && incident.actions.some((a) => a.kind === 'captureEvidence');
 }
 
+/** An incident's capture folder for a target, relative to `dist/`. */
+function captureFolderPath(target: Pick<SynthTarget, 'cluster'>, incident: Pick<Incident, 'slug'>): string {
+  return folderPath(target, `${CAPTURE_DIR}/${incident.slug}`);
+}
+
 /** Every folder an incident may own for a target, relative to `dist/` (present or not): what `propose` commits. */
 export function incidentFolderPaths(target: Pick<SynthTarget, 'cluster'>, incident: Pick<Incident, 'slug'>): string[] {
-  return [folderPath(target, incident.slug), folderPath(target, `${CAPTURE_DIR}/${incident.slug}`)];
+  return [folderPath(target, incident.slug), captureFolderPath(target, incident)];
 }
 
 /** A shared path `propose` commits when the base lacks it, and the file whose presence on the base says it has it. */
@@ -146,7 +151,7 @@ export function distFolders(input: Omit<SynthInput, 'skip'>): DistFolder[] {
           ] as const)
         : []),
       ...active.map((incident) => ({ kind: 'incident' as const, path: folderPath(target, incident.slug), target, incident })),
-      ...active.filter((i) => hasCapture(i, target.settings)).map((incident) => ({ kind: 'capture' as const, path: folderPath(target, `${CAPTURE_DIR}/${incident.slug}`), target, incident })),
+      ...active.filter((i) => hasCapture(i, target.settings)).map((incident) => ({ kind: 'capture' as const, path: captureFolderPath(target, incident), target, incident })),
     ];
   });
 }
