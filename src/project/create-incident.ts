@@ -10,7 +10,7 @@ import { missingForPlaybook, type Playbook } from '../incident/playbook';
 import { checkIncidentId, ID_HINT, validateIncident } from '../incident/validate-incident';
 import type { Incident } from '../incident/types';
 import { resolveGuardrails } from '../settings/settings';
-import { loadDefaultExport, loadModuleExports } from './load-module';
+import { adoptLoadedModule, loadDefaultExport, loadModuleExports } from './load-module';
 import { GUARDRAILS_FILE, INCIDENTS_DIR, incidentFiles } from './load-project';
 
 /** The playbooks exported by `policies/playbooks.ts`, by export name. */
@@ -53,7 +53,8 @@ export function createIncident(root: string, spec: NewIncident): Incident {
   const dir = path.join(root, INCIDENTS_DIR);
   fs.mkdirSync(dir, { recursive: true });
   const temp = path.join(dir, `.airlock-new-${process.pid}-${Date.now()}.ts`);
-  fs.writeFileSync(temp, generateIncidentSource(spec), { flag: 'wx' });
+  const source = generateIncidentSource(spec);
+  fs.writeFileSync(temp, source, { flag: 'wx' });
   try {
     const loaded = loadDefaultExport(temp, relative, { fresh: true });
     if (!loaded.ok) throw new ValidationError([loaded.problem]);
@@ -64,6 +65,7 @@ export function createIncident(root: string, spec: NewIncident): Incident {
     if (!result.incident) throw new ValidationError(result.problems);
     // link() fails when the target exists: no overwrite even if another process created it meanwhile.
     fs.linkSync(temp, target);
+    adoptLoadedModule(temp, target, source);
     return result.incident;
   } finally {
     delete require.cache[temp];

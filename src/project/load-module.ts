@@ -3,6 +3,8 @@
  * a Problem naming the file and line: a syntax error or an exception thrown while the file runs is the
  * responder's input error, not Airlock's crash, so it never surfaces as a stack trace.
  */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../errors';
 import { requireTranspiledDirectly } from './direct-transpile';
@@ -17,12 +19,35 @@ function ensureTypeScriptLoader(): void {
   (require('tsx/cjs/api') as { register: () => void }).register();
 }
 
+/**
+ * The sha256 of the bytes each file in the require cache was compiled from, where this module knows it (fresh
+ * loads and adopted modules): a fresh load of unchanged bytes reuses the compiled module instead of
+ * transpiling the file again, which is most of what a long-running process (the intake's writer) spends on
+ * the incident files it has just written.
+ */
+const compiledFrom = new Map<string, string>();
+
+function hashOf(bytes: string | Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function currentHash(absolute: string): string | undefined {
+  try {
+    return hashOf(fs.readFileSync(absolute));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The default export, or the problem that prevented reading it. */
 export type ModuleResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem };
 
 /** Options of {@link loadModuleExports}. */
 export interface LoadModuleOptions {
-  /** Drop the file from the require cache first (a long-running process re-reading edited files). @default false */
+  /**
+   * Reflect the file's current bytes even if this process loaded it before (a long-running process re-reading
+   * edited files): the compiled module is reused only when its bytes are known to be the file's. @default false
+   */
   readonly fresh?: boolean;
   /**
    * The file's bytes are probably new to tsx's transform cache (an edited incident, a file just generated):
@@ -35,11 +60,40 @@ export interface LoadModuleOptions {
 /** Requires `absolute` and returns its exports. `relative` is how the file is named in messages. */
 export function loadModuleExports(absolute: string, relative: string, options: LoadModuleOptions = {}): ModuleResult {
   ensureTypeScriptLoader();
-  if (options.fresh) delete require.cache[absolute];
+  if (options.fresh) {
+    // Read before the require compiles the file: a change in between costs a later reload, never a stale read.
+    const hash = currentHash(absolute);
+    if (hash === undefined || compiledFrom.get(absolute) !== hash || !require.cache[absolute]) {
+      delete require.cache[absolute];
+      if (hash === undefined) compiledFrom.delete(absolute);
+      else compiledFrom.set(absolute, hash);
+    }
+  }
   try {
     return { ok: true, value: (options.unseen ? requireTranspiledDirectly(absolute) : require(absolute)) as unknown };
   } catch (e) {
     return { ok: false, problem: problemFromError(e, absolute, relative) };
+  }
+}
+
+/**
+ * `temp` was loaded, validated and then renamed or linked to `target` (same folder, so its imports resolve the
+ * same): the next load of `target` uses `temp`'s compiled module rather than transpiling the same bytes again.
+ * `bytes` are the file's content. Any module cached for `target` before is dropped.
+ */
+export function adoptLoadedModule(temp: string, target: string, bytes: string | Buffer): void {
+  const compiled = require.cache[temp];
+  delete require.cache[temp];
+  compiledFrom.delete(temp);
+  const hash = hashOf(bytes);
+  for (const key of new Set([target, fs.realpathSync(target)])) {
+    if (compiled) {
+      require.cache[key] = compiled;
+      compiledFrom.set(key, hash);
+    } else {
+      delete require.cache[key];
+      compiledFrom.delete(key);
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { UsageError, ValidationError } from '../errors';
 import type { Incident } from '../incident/types';
 import { validateIncident } from '../incident/validate-incident';
 import type { Guardrails } from '../settings/settings';
-import { loadDefaultExport } from './load-module';
+import { adoptLoadedModule, loadDefaultExport } from './load-module';
 
 /** What validation needs besides the file. */
 export interface RewriteContext {
@@ -37,8 +37,7 @@ export function rewriteIncident(root: string, incident: Incident, source: string
     if (problem) throw new UsageError(`${incident.file}: ${problem}`);
     fs.renameSync(temp, target);
     // A long-running process must not keep serving the old declaration from the require cache.
-    delete require.cache[target];
-    delete require.cache[fs.realpathSync(target)];
+    adoptLoadedModule(temp, target, source);
     return result.incident;
   } finally {
     delete require.cache[temp];
