@@ -1,6 +1,19 @@
 #!/usr/bin/env node
 // The `airlock` executable: registers the TypeScript loader (incidents and policies are TypeScript), then runs the CLI.
 'use strict';
+// V8's compiled code of node_modules and of Airlock's own src/ is kept between runs: see code-cache.js.
+// Declaration files (incidents/, policies/) are compiled as usual, their source maps registered.
+{
+  const path = require('node:path');
+  const own = `${path.resolve(__dirname, '..')}${path.sep}`;
+  const nodeModules = `${path.sep}node_modules${path.sep}`;
+  if (process.env.AIRLOCK_CODE_CACHE !== '0') {
+    require('./code-cache').installCodeCache({
+      dir: path.join(__dirname, '..', '..', 'node_modules', '.cache', 'airlock', `v8-${process.version}-${process.arch}`),
+      eligible: (file) => file.includes(nodeModules) || file.startsWith(own),
+    });
+  }
+}
 // commander is plain CommonJS: loaded before the TypeScript hook, tsx does not inspect its files (~30 ms a run).
 require('commander');
 const nodeJsHandler = require.extensions['.js'];

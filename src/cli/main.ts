@@ -87,7 +87,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       report(e, argv.includes('--json') || argv.includes('--format=json'));
       return e.exitCode;
     }
-    process.stderr.write(`airlock: internal error (a bug; please report it with this trace):\n${(e as Error).stack ?? String(e)}\n`);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { codeCacheInstalled } = require('./code-cache') as { codeCacheInstalled(): boolean };
+    const positions = codeCacheInstalled() ? '(positions in Airlock\'s own .ts files are in compiled code; AIRLOCK_CODE_CACHE=0 shows source lines)\n' : '';
+    process.stderr.write(`airlock: internal error (a bug; please report it with this trace):\n${(e as Error).stack ?? String(e)}\n${positions}`);
     return ExitCode.internal;
   }
 }
