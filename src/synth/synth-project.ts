@@ -49,7 +49,9 @@ export function synthProject(root: string, options: SynthProjectOptions = {}): S
   const folders = distFolders(project).map((f) => ({ ...f, owner: f.incident ?? sharedInput(project, f.target) }));
   // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
   const trusted = new Set(cache ? folders.filter((f) => cache.folderUpToDate(f.owner, f.path, outdir)).map((f) => f.path) : []);
-  const tree = synthesize({ ...project, skip: trusted });
+  // Only incidents with a folder to render: listing the folders of the others again would find them all trusted.
+  const rendering = new Set(folders.filter((f) => f.incident && !trusted.has(f.path)).map((f) => f.incident));
+  const tree = synthesize({ ...project, incidents: project.incidents.filter((i) => rendering.has(i)), skip: trusted });
   const diff = diffDist(outdir, tree, trusted, folders.filter(holdsFolders).map((f) => f.path));
   if (!options.check) writeDist(outdir, tree, diff);
   if (cache) {
