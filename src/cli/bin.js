@@ -3,16 +3,16 @@
 'use strict';
 // V8's compiled code of node_modules and of Airlock's own src/ is kept between runs: see code-cache.js.
 // Declaration files (incidents/, policies/) are compiled as usual, their source maps registered.
-{
+// Airlock's own .ts files are served from it without tsx while their source is unchanged (set up below).
+let codeCache;
+if (process.env.AIRLOCK_CODE_CACHE !== '0') {
   const path = require('node:path');
   const own = `${path.resolve(__dirname, '..')}${path.sep}`;
   const nodeModules = `${path.sep}node_modules${path.sep}`;
-  if (process.env.AIRLOCK_CODE_CACHE !== '0') {
-    require('./code-cache').installCodeCache({
-      dir: path.join(__dirname, '..', '..', 'node_modules', '.cache', 'airlock', `v8-${process.version}-${process.arch}`),
-      eligible: (file) => file.includes(nodeModules) || file.startsWith(own),
-    });
-  }
+  codeCache = require('./code-cache').installCodeCache({
+    dir: path.join(__dirname, '..', '..', 'node_modules', '.cache', 'airlock', `v8-${process.version}-${process.arch}`),
+    eligible: (file) => file.includes(nodeModules) || file.startsWith(own),
+  });
 }
 // commander is plain CommonJS: loaded before the TypeScript hook, tsx does not inspect its files (~30 ms a run).
 require('commander');
@@ -20,6 +20,7 @@ const nodeJsHandler = require.extensions['.js'];
 require('tsx/cjs/api').register();
 // Dependencies' CommonJS files (cdk8s, yaml, ...) skip tsx: see commonjs-fast-path.js.
 require('./commonjs-fast-path').installCommonJsFastPath(nodeJsHandler);
+if (codeCache) codeCache.cacheTypeScript(require('./code-cache').tsxTransformKey());
 // cdk8s loads its private copy of yaml (71 files, 40-60 ms) for App.synth and Include, which the CLI never
 // calls (Airlock writes its YAML itself): loaded on first use instead.
 require('./defer-module').deferBundledDependency('cdk8s', 'yaml');

@@ -11,11 +11,14 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 
 const CODE_CACHE = path.resolve(__dirname, '../../src/cli/code-cache.js');
+const TSX = require.resolve('tsx/cjs/api');
 
 interface Run {
   readonly value: unknown;
   readonly hits: number;
   readonly misses: number;
+  /** .ts files that went to tsx (TypeScript runs only). */
+  readonly tsx?: number;
 }
 
 /** A temp dir with `files` (relative path → text). */
@@ -28,16 +31,28 @@ function tree(files: Record<string, string>): string {
   return root;
 }
 
-/** In a new Node process: installs the cache for files under `root/lib`, requires `root/lib/main.js`, reports. */
-function run(root: string, cacheDir = path.join(root, 'cache')): Run {
+/**
+ * In a new Node process: installs the cache for files under `root/lib`, requires `root/lib/<main>`, reports.
+ * For a `.ts` main, tsx is registered first and its output cached under `key`, as the CLI does.
+ */
+function run(root: string, options: { cacheDir?: string; main?: string; key?: string } = {}): Run {
+  const { cacheDir = path.join(root, 'cache'), main = 'main.js', key = 'key' } = options;
   const script = `
     const path = require('node:path');
     const lib = path.join(${JSON.stringify(root)}, 'lib') + path.sep;
-    const counters = require(${JSON.stringify(CODE_CACHE)}).installCodeCache({ dir: ${JSON.stringify(cacheDir)}, eligible: (f) => f.startsWith(lib) });
+    const { counters, cacheTypeScript } = require(${JSON.stringify(CODE_CACHE)}).installCodeCache({ dir: ${JSON.stringify(cacheDir)}, eligible: (f) => f.startsWith(lib) });
+    let tsx;
+    if (${JSON.stringify(main)}.endsWith('.ts')) {
+      require(${JSON.stringify(TSX)}).register();
+      const transform = require.extensions['.ts'];
+      tsx = 0;
+      require.extensions['.ts'] = function (module, filename) { tsx++; return transform.call(this, module, filename); };
+      cacheTypeScript(${JSON.stringify(key)});
+    }
     let value;
-    try { value = require(lib + 'main.js'); } catch (e) { value = { error: e.name + ': ' + e.message }; }
-    process.stdout.write(JSON.stringify({ value, ...counters }));`;
-  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    try { value = require(lib + ${JSON.stringify(main)}); } catch (e) { value = { error: e.name + ': ' + e.message }; }
+    process.stdout.write(JSON.stringify({ value, ...counters, tsx }));`;
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: path.join(root, 'tmp') } });
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout) as Run;
 }
@@ -81,8 +96,22 @@ describe('V8 code cache', () => {
   test('a cache folder that cannot be written only costs speed', () => {
     const root = tree({ ...MODULES, 'not-a-folder': '' });
     const cacheDir = path.join(root, 'not-a-folder', 'cache');
-    assert.deepEqual(run(root, cacheDir), { value: { answer: 42, dir: 'lib', resolved: true, cached: true }, hits: 0, misses: 2 });
-    assert.equal(run(root, cacheDir).misses, 2);
+    assert.deepEqual(run(root, { cacheDir }), { value: { answer: 42, dir: 'lib', resolved: true, cached: true }, hits: 0, misses: 2 });
+    assert.equal(run(root, { cacheDir }).misses, 2);
+  });
+
+  test("a TypeScript module's tsx output is served from the cache while its source and key are unchanged", () => {
+    const root = tree({ 'lib/main.ts': "import { twice } from './math';\nconst n: number = twice(21);\nexport = n;\n", 'lib/math.ts': 'export const twice = (n: number): number => n * 2;\n' });
+    assert.deepEqual(run(root, { main: 'main.ts' }), { value: 42, hits: 0, misses: 2, tsx: 2 });
+    assert.deepEqual(run(root, { main: 'main.ts' }), { value: 42, hits: 2, misses: 0, tsx: 0 });
+    assert.deepEqual(run(root, { main: 'main.ts', key: 'another tsconfig' }), { value: 42, hits: 0, misses: 2, tsx: 2 });
+  });
+
+  test('an edited TypeScript module goes to tsx again, even at the same length', () => {
+    const root = tree({ 'lib/main.ts': 'const n: number = 1;\nexport = n;\n' });
+    assert.equal(run(root, { main: 'main.ts' }).value, 1);
+    fs.writeFileSync(path.join(root, 'lib/main.ts'), 'const n: number = 2;\nexport = n;\n');
+    assert.deepEqual(run(root, { main: 'main.ts' }), { value: 2, hits: 0, misses: 1, tsx: 1 });
   });
 
   test('a syntax error is reported as Node reports it', () => {
