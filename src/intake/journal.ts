@@ -6,7 +6,7 @@
  * is not added twice, and a proposal of unchanged files commits nothing.
  *
  * Alerts whose proposal failed for a reason that may pass (the remote unreachable, a push race lost every
- * time, another incident file of the project broken) stay in the journal and are retried at the next start;
+ * time, the settings or guardrails broken) stay in the journal and are retried at the next start;
  * only alerts whose incident was refused before its file was written are dropped.
  */
 import { createHash } from 'node:crypto';

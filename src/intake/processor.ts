@@ -423,7 +423,7 @@ export class IntakeProcessor {
     if (result.written) delete job.tracked.spec;
     if (result.lifted) job.tracked.lifted = true;
     // Keep the alerts journalled when the failure may pass: delivery failed, or the file recording them exists
-    // but could not be proposed (another incident of the project is broken, say). Those are retried while
+    // but could not be proposed (the settings are broken, say). Those are retried while
     // running, with backoff, and at the next start. An incident refused before its file was written is refused
     // for good.
     const mayPass = result.errorKind === 'git' || (result.written && !result.lifted);

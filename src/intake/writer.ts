@@ -96,6 +96,8 @@ export async function writeAndPropose(config: WriterConfig, jobs: readonly Write
       const proposals = await proposeIncidents({
         root: config.root,
         incidents: ready.map((at) => ({ id: jobs[at]!.id, ...(jobs[at]!.breakGlass ? { direct: { reason: jobs[at]!.breakGlass! } } : {}) })),
+        // This writer wrote those files: the rest of the project is not read again batch after batch.
+        synth: 'incidents',
         ...(config.remote ? { remote: config.remote } : {}),
         ...(config.base ? { base: config.base } : {}),
         ...(config.forge ? { forge: config.forge } : {}),

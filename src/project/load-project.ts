@@ -43,6 +43,11 @@ export interface LoadProjectOptions {
   readonly fresh?: boolean;
   /** Reuse validated incidents whose files did not change (see IncidentCache). @default none */
   readonly cache?: IncidentCache;
+  /**
+   * Load only these incident files (project-relative, e.g. `incidents/INC-1.ts`) instead of every file in
+   * `incidents/`: ids are then checked for uniqueness among them only. @default every incident file
+   */
+  readonly only?: readonly string[];
 }
 
 /**
@@ -89,7 +94,7 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
 
   const incidents: Incident[] = [];
   const bySlug = new Map<string, string>();
-  for (const file of incidentFiles(root)) {
+  for (const file of options.only ?? incidentFiles(root)) {
     const absolute = path.join(root, file);
     const hash = options.cache ? options.cache.hashFile(file, absolute) : '';
     let incident = options.cache?.incident(file, hash);

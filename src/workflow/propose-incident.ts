@@ -15,7 +15,9 @@ import { proposeChanges, type Change, type ProposeEvent, type ProposeResult } fr
 import type { AirlockAction } from '../git/trailers';
 import { describeAction } from '../incident/describe-action';
 import type { Incident } from '../incident/types';
+import { INCIDENTS_DIR, type Project } from '../project/load-project';
 import type { Settings } from '../settings/settings';
+import { synthIncidents } from '../synth/synth-incidents';
 import { DIST_DIR, synthProject } from '../synth/synth-project';
 import { incidentFolderPaths, sharedPaths, synthTargets } from '../synth/synthesize';
 import { planIncidents } from './plan-incidents';
@@ -97,6 +99,13 @@ export interface IncidentToPropose {
 /** Options of {@link proposeIncidents}: what the batch shares. */
 export interface ProposeIncidentsOptions extends Omit<ProposeIncidentOptions, 'id' | 'direct' | 'inventory' | 'liftReason'> {
   readonly incidents: readonly IncidentToPropose[];
+  /**
+   * What is synthesized before committing. `project`: the whole project, as `airlock synth` does (every
+   * incident validated, all of `dist/` brought up to date). `incidents`: only the proposed incidents and the
+   * shared folders (see synthIncidents), for a long-running writer that has just written those incident files
+   * (the alert intake); ids must then be given exactly as the files are named. @default 'project'
+   */
+  readonly synth?: 'project' | 'incidents';
 }
 
 /** How one incident of a batch ended. */
@@ -119,7 +128,9 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
  */
 export async function proposeIncidents(options: ProposeIncidentsOptions): Promise<IncidentProposal[]> {
   const { root } = options;
-  const { project } = synthProject(root);
+  const synth = (): Project =>
+    options.synth === 'incidents' ? synthIncidents(root, options.incidents.map((i) => `${INCIDENTS_DIR}/${i.id}.ts`)).project : synthProject(root).project;
+  const project = synth();
   const remote = options.remote ?? project.settings.git.remote;
   const base = options.base ?? project.settings.git.base;
   const targets = synthTargets(project.settings);
@@ -169,7 +180,7 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
     remote,
     base,
     resynthesize: async () => {
-      synthProject(root);
+      synth();
     },
     // Enough for a dozen responders pushing to one base at once (each push cycle takes about a second),
     // still bounded: the jittered delays add up to well under a minute.
