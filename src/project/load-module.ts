@@ -39,6 +39,17 @@ function currentHash(absolute: string): string | undefined {
   }
 }
 
+/** The require cache's keys for a file: its path, and the real path Node files it under (symlinked folders). */
+function cacheKeys(absolute: string): string[] {
+  let real = absolute;
+  try {
+    real = fs.realpathSync(absolute);
+  } catch {
+    // missing: the require will say so
+  }
+  return real === absolute ? [absolute] : [absolute, real];
+}
+
 /** The default export, or the problem that prevented reading it. */
 export type ModuleResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem };
 
@@ -63,10 +74,13 @@ export function loadModuleExports(absolute: string, relative: string, options: L
   if (options.fresh) {
     // Read before the require compiles the file: a change in between costs a later reload, never a stale read.
     const hash = currentHash(absolute);
-    if (hash === undefined || compiledFrom.get(absolute) !== hash || !require.cache[absolute]) {
-      delete require.cache[absolute];
-      if (hash === undefined) compiledFrom.delete(absolute);
-      else compiledFrom.set(absolute, hash);
+    const keys = cacheKeys(absolute);
+    if (hash === undefined || keys.some((k) => compiledFrom.get(k) !== hash || !require.cache[k])) {
+      for (const k of keys) {
+        delete require.cache[k];
+        if (hash === undefined) compiledFrom.delete(k);
+        else compiledFrom.set(k, hash);
+      }
     }
   }
   try {
@@ -86,7 +100,7 @@ export function adoptLoadedModule(temp: string, target: string, bytes: string | 
   delete require.cache[temp];
   compiledFrom.delete(temp);
   const hash = hashOf(bytes);
-  for (const key of new Set([target, fs.realpathSync(target)])) {
+  for (const key of cacheKeys(target)) {
     if (compiled) {
       require.cache[key] = compiled;
       compiledFrom.set(key, hash);

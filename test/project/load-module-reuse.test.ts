@@ -83,3 +83,16 @@ describe('adopting the module of a validated temporary file', () => {
     assert.deepEqual(valueOf(target, { fresh: true }), { n: 3 });
   });
 });
+
+describe('a file reached through a symlinked folder', () => {
+  test('a fresh load after an edit gives the new bytes, not the module Node filed under the real path', () => {
+    const real = folder();
+    const link = path.join(folder(), 'project');
+    fs.symlinkSync(real, link);
+    const file = path.join(link, 'INC-4.ts');
+    fs.writeFileSync(file, 'export default { n: 1 };\n');
+    assert.deepEqual(valueOf(file, { fresh: true }), { n: 1 });
+    fs.writeFileSync(file, 'export default { n: 4 };\n');
+    assert.deepEqual(valueOf(file, { fresh: true }), { n: 4 });
+  });
+});
