@@ -4,9 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeProject } from './project';
+import { tempDir } from './temp-dir';
 
 // Hermetic git for this process and the CLI it spawns: no machine configuration, a fixed identity.
 Object.assign(process.env, {
@@ -24,7 +24,7 @@ export const git = (cwd: string, ...args: string[]): string => execFileSync('git
 /** Creates the project (incidents and policy overrides as in makeProject), commits it and pushes `main`. */
 export function gitProject(incidents: Readonly<Record<string, string>>, policies: Readonly<Record<string, string>> = {}): { root: string; remote: string } {
   const root = makeProject({ incidents, policies });
-  const remote = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-remote-')), 'gitops.git');
+  const remote = path.join(tempDir('airlock-remote-'), 'gitops.git');
   git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet');
   fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules\n.airlock/\n');
   git(root, 'add', '.gitignore', 'policies', 'src');

@@ -4,8 +4,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './temp-dir';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '../..');
@@ -20,7 +20,7 @@ export interface ProjectOptions {
 
 /** Creates a project in a temp dir; returns its root. */
 export function makeProject(options: ProjectOptions = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-project-'));
+  const root = tempDir('airlock-project-');
   fs.symlinkSync(path.join(REPO, 'src'), path.join(root, 'src'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
   fs.cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });

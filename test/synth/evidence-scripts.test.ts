@@ -8,11 +8,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { SCRIPT_NAMES, scriptPath, scriptText } from '../../src/synth/evidence';
+import { tempDir } from '../support/temp-dir';
 
 const DIGEST = `sha256:${'e'.repeat(64)}`;
 const KUBECTL = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
@@ -76,7 +76,7 @@ interface Sandbox {
 }
 
 function sandbox(containers = 'init-db\napp\nsidecar\n'): Sandbox {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-scripts-'));
+  const dir = tempDir('airlock-scripts-');
   const bin = path.join(dir, 'bin');
   const root = path.join(dir, 'evidence');
   fs.mkdirSync(bin);
