@@ -9,10 +9,8 @@ if (process.env.AIRLOCK_CODE_CACHE !== '0') {
   const path = require('node:path');
   const own = `${path.resolve(__dirname, '..')}${path.sep}`;
   const nodeModules = `${path.sep}node_modules${path.sep}`;
-  codeCache = require('./code-cache').installCodeCache({
-    dir: path.join(__dirname, '..', '..', 'node_modules', '.cache', 'airlock', `v8-${process.version}-${process.arch}`),
-    eligible: (file) => file.includes(nodeModules) || file.startsWith(own),
-  });
+  const { codeCacheDir, installCodeCache } = require('./code-cache');
+  codeCache = installCodeCache({ dir: codeCacheDir(__dirname), eligible: (file) => file.includes(nodeModules) || file.startsWith(own) });
 }
 // commander is plain CommonJS: loaded before the TypeScript hook, tsx does not inspect its files (~30 ms a run).
 require('commander');

@@ -103,7 +103,7 @@ function installCodeCache({ dir, eligible }) {
   /** Modules whose TypeScript source tsx is transforming now (a cache miss), with that source's digest. */
   const transforming = new WeakMap();
   const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  const cacheFile = (filename) => path.join(dir, `${sha1(filename).toString('hex')}.bin`);
+  const cacheFile = (filename) => codeCacheFile(dir, filename);
 
   /** Compiles `code` as `module` (with `cachedData` when given) and runs it; false on a syntax error. */
   function run(module, code, filename, file, digest, cachedData, typescript) {
@@ -175,6 +175,16 @@ function installCodeCache({ dir, eligible }) {
   return { counters, cacheTypeScript };
 }
 
+/** The code cache folder of the CLI whose bin.js is in `cliDir`: in its package's node_modules/.cache. */
+function codeCacheDir(cliDir) {
+  return path.join(cliDir, '..', '..', 'node_modules', '.cache', 'airlock', `v8-${process.version}-${process.arch}`);
+}
+
+/** The cache file of the module `filename` (its real path) in the folder `dir`. */
+function codeCacheFile(dir, filename) {
+  return path.join(dir, `${sha1(filename).toString('hex')}.bin`);
+}
+
 /** A file's text, or '-' when it cannot be read. */
 function readOr(file) {
   try {
@@ -210,4 +220,4 @@ function codeCacheInstalled() {
   return installed;
 }
 
-module.exports = { installCodeCache, codeCacheInstalled, tsxTransformKey };
+module.exports = { installCodeCache, codeCacheInstalled, codeCacheDir, codeCacheFile, tsxTransformKey };
