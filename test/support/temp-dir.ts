@@ -9,14 +9,22 @@ import * as path from 'node:path';
 
 const made: string[] = [];
 
+/**
+ * Removes `file` (or folder) when this process exits, unless AIRLOCK_KEEP_TEST_DIRS=1. Last registered, first
+ * removed: a path may lead through a folder registered before it (a project's node_modules symlink).
+ */
+export function removeAtExit(file: string): void {
+  if (made.length === 0 && process.env.AIRLOCK_KEEP_TEST_DIRS !== '1') {
+    process.once('exit', () => {
+      for (const f of made.reverse()) fs.rmSync(f, { recursive: true, force: true });
+    });
+  }
+  made.push(file);
+}
+
 /** A new empty folder in the OS temp folder, named `<prefix>XXXXXX`; removed when this process exits. */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  if (made.length === 0 && process.env.AIRLOCK_KEEP_TEST_DIRS !== '1') {
-    process.once('exit', () => {
-      for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-    });
-  }
-  made.push(dir);
+  removeAtExit(dir);
   return dir;
 }
