@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { adoptLoadedModule, loadDefaultExport } from '../../src/project/load-module';
+import { tempDir } from '../support/temp-dir';
 
 function folder(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-reuse-'));
+  return tempDir('airlock-reuse-');
 }
 
 function valueOf(file: string, options: { fresh?: boolean } = {}): unknown {
