@@ -7,7 +7,6 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
@@ -25,6 +24,7 @@ import {
 import { HEALTH_PATH, READY_PATH } from '../../src/webhook/server';
 import { webhookCommand } from '../../src/cli/commands/webhook';
 import { UsageError } from '../../src/errors';
+import { tempDir } from '../support/temp-dir';
 
 type Json = any;
 const IMAGE = `ghcr.io/acme/airlock@sha256:${'f'.repeat(64)}`;
@@ -210,7 +210,7 @@ describe('webhook deployment objects', () => {
     assert.equal(JSON.stringify(webhookDeploymentObjects({ image: IMAGE })), JSON.stringify(objects));
   });
   test('kubectl kustomize accepts the objects unchanged', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-webhook-kustomize-'));
+    const dir = tempDir('airlock-webhook-kustomize-');
     try {
       fs.writeFileSync(path.join(dir, 'webhook.yaml'), objects.map((o) => stringify(o)).join('---\n'));
       fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - webhook.yaml\n');

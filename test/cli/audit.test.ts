@@ -7,10 +7,10 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { airlock, incidentSource } from '../support/project';
 import { git, gitProject } from '../support/git-project';
+import { tempDir } from '../support/temp-dir';
 
 const CHROMIUM = '/usr/bin/chromium';
 const INCIDENT = incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 'checkout-1' })`);
@@ -19,7 +19,7 @@ const INCIDENT = incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 
 function history(): { root: string } {
   const { root } = gitProject({ 'INC-1.ts': INCIDENT });
   assert.equal(airlock(root, ['propose', 'INC-1']).status, 0);
-  const reviewer = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-reviewer-'));
+  const reviewer = tempDir('airlock-reviewer-');
   const remote = git(root, 'remote', 'get-url', 'origin').trim();
   git(reviewer, 'clone', '--quiet', remote, 'clone');
   const clone = path.join(reviewer, 'clone');
@@ -59,7 +59,7 @@ describe('airlock audit', () => {
   });
 
   test('--html writes one self-contained page whose timeline chart renders in Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs Debian's chromium)` }, async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-audit-')), 'audit.html');
+    const file = path.join(tempDir('airlock-audit-'), 'audit.html');
     const result = airlock(root, ['audit', '--ref', 'origin/main', '--html', file]);
     assert.equal(result.status, 0, result.stderr);
     const page = fs.readFileSync(file, 'utf8');

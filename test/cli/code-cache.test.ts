@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { tempDir } from '../support/temp-dir';
 
 const CODE_CACHE = path.resolve(__dirname, '../../src/cli/code-cache.js');
 const TSX = require.resolve('tsx/cjs/api');
@@ -23,7 +23,7 @@ interface Run {
 
 /** A temp dir with `files` (relative path → text). */
 function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-code-cache-'));
+  const root = tempDir('airlock-code-cache-');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     fs.writeFileSync(path.join(root, name), text);

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { tempDir } from '../support/temp-dir';
 
 interface FastPath {
   installCommonJsFastPath(nodeJsHandler: unknown): void;
@@ -17,7 +17,7 @@ const { installCommonJsFastPath, packageType } = require('../../src/cli/commonjs
 
 /** A temp dir with `files` (relative path → text); returns its root. */
 function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-fast-path-'));
+  const root = tempDir('airlock-fast-path-');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     fs.writeFileSync(path.join(root, name), text);

@@ -6,14 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { airlockAsync, incidentSource, REPO } from '../support/project';
 import { git, gitProject } from '../support/git-project';
+import { tempDir } from '../support/temp-dir';
 
 test('10 concurrent break-glass proposals from separate clones all land on main', async () => {
   const { remote } = gitProject({});
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-clones-'));
+  const base = tempDir('airlock-clones-');
   const clones = Array.from({ length: 10 }, (_, k) => {
     const clone = path.join(base, `responder-${k}`);
     git(base, 'clone', '--quiet', remote, clone);

@@ -6,13 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { airlockAsync, incidentSource } from '../support/project';
 import { git, gitProject } from '../support/git-project';
 import { FakeApiServer } from '../kubernetes/fake-api-server';
 import { testCertificate } from '../webhook/tls';
+import { tempDir } from '../support/temp-dir';
 
 const POD = '/api/v1/namespaces/payments/pods/checkout-7d9f8c-x2x4k';
 
@@ -22,7 +22,7 @@ describe('airlock label', () => {
   before(async () => {
     const pems = await testCertificate();
     await api.start(pems.key, pems.cert);
-    kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-kube-')), 'config');
+    kubeconfig = path.join(tempDir('airlock-kube-'), 'config');
     fs.writeFileSync(
       kubeconfig,
       stringify({

@@ -12,6 +12,7 @@ import { airlock, airlockAsync, incidentSource } from '../support/project';
 import { git, gitProject as gitProjectWith } from '../support/git-project';
 import { startFakeForge } from '../git/fake-forge';
 import { fakeArgoCd } from '../gitops/fake-controllers';
+import { tempDir } from '../support/temp-dir';
 
 const INC_1 = incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 'checkout-1' })`, "\n  expiresAt: '2026-11-23T03:12:00Z',");
 const INC_2 = incidentSource('INC-2', `quarantineNamespace({ namespace: 'ci' })`, "\n  expiresAt: '2026-12-30T00:00:00Z',");
@@ -46,7 +47,7 @@ describe('airlock propose', () => {
     assert.equal(airlock(root, ['propose', 'INC-1']).status, 0);
     assert.equal(git(root, 'status', '--porcelain', '--', 'incidents/INC-1.ts').trim(), 'A  incidents/INC-1.ts', 'staged as it was committed');
     // The reviewer merges the pull request (a merge commit) from another clone.
-    const reviewer = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-reviewer-')), 'clone');
+    const reviewer = path.join(tempDir('airlock-reviewer-'), 'clone');
     git(os.tmpdir(), 'clone', '--quiet', remote, reviewer);
     git(reviewer, '-c', 'user.name=r', '-c', 'user.email=r@example.test', 'merge', '--quiet', '--no-ff', '-m', 'Merge airlock/inc-1', 'origin/airlock/inc-1');
     git(reviewer, 'push', '--quiet', 'origin', 'main');

@@ -3,9 +3,9 @@
  * identities and the default branch set explicitly so the tests run on a machine without any git configuration.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tempDir } from '../support/temp-dir';
 
 // Hermetic git: ignore the machine's global and system configuration (a global commit.gpgSign would break
 // every commit). The library passes the inherited environment through, so this also exercises that path.
@@ -38,8 +38,7 @@ let template: { remote: string; clone: string } | undefined;
 
 function seededTemplate(): { remote: string; clone: string } {
   if (template) return template;
-  const root = mkdtempSync(join(tmpdir(), 'airlock-git-template-'));
-  process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+  const root = tempDir('airlock-git-template-');
   const remote = join(root, 'remote.git');
   git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', remote);
   const clone = join(root, 'clone');
@@ -56,7 +55,7 @@ function seededTemplate(): { remote: string; clone: string } {
 /** Creates a bare remote whose `main` holds a seed commit (a README and a settings file). */
 export function createWorld(): World {
   const seed = seededTemplate();
-  const root = mkdtempSync(join(tmpdir(), 'airlock-git-test-'));
+  const root = tempDir('airlock-git-test-');
   const remote = join(root, 'remote.git');
   cpSync(seed.remote, remote, { recursive: true });
   const clone = (name: string): string => {

@@ -3,19 +3,19 @@
  * (so the caller asks git) for formats it does not read.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { readIndexEntries } from '../../src/git/index-file';
 import { createWorld, write, type World } from './helpers';
+import { tempDir } from '../support/temp-dir';
 
 let world: World;
 let scratch: string;
 beforeEach(() => {
   world = createWorld();
-  scratch = mkdtempSync(join(tmpdir(), 'airlock-index-'));
+  scratch = tempDir('airlock-index-');
 });
 afterEach(() => {
   world.dispose();

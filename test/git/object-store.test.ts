@@ -6,22 +6,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GitDeliveryError } from '../../src/git/errors';
 import { GitProcess } from '../../src/git/git-process';
 import { ObjectStore } from '../../src/git/object-store';
 import { GitCommandError } from '../../src/git/runner';
 import { createWorld, git, landOnMain, write, type World } from './helpers';
+import { tempDir } from '../support/temp-dir';
 
 let world: World;
 let store: ObjectStore;
 let scratch: string;
 beforeEach(() => {
   world = createWorld();
-  scratch = mkdtempSync(join(tmpdir(), 'airlock-object-store-'));
+  scratch = tempDir('airlock-object-store-');
 });
 afterEach(() => {
   store?.close();

@@ -15,9 +15,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { tempDir } from '../support/temp-dir';
 
 /** A decoded Kubernetes object. */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] } } & Record<string, unknown>;
@@ -162,7 +162,7 @@ export function kustomizeBuild(dir: string): K8sObject[] {
  * then kustomize runs. Returns the generated file too, to show what Flux wrote.
  */
 export function fluxBuild(repoRoot: string, specPath: string): { generated?: { resources: string[] }; objects: K8sObject[] } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-flux-build-'));
+  const tmp = tempDir('airlock-flux-build-');
   try {
     const dir = path.join(tmp, 'artifact');
     fs.cpSync(path.join(repoRoot, specPath), dir, { recursive: true });

@@ -6,11 +6,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { bearer, falcoAlert, git, gitProject, send, SECRET } from './support';
 import { testCertificate } from '../webhook/tls';
+import { tempDir } from '../support/temp-dir';
 
 const SCRIPT = path.join(__dirname, 'serve-cli.ts');
 const run = (cwd: string, args: string[], env: Record<string, string> = {}) =>
@@ -37,7 +37,7 @@ describe('airlock serve (CLI)', () => {
   test('serves HTTPS with the secret from a file, logs JSON without the secret, stops on SIGTERM', async () => {
     const { root, remote } = gitProject();
     const { key, cert } = await testCertificate();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-serve-'));
+    const dir = tempDir('airlock-serve-');
     fs.writeFileSync(path.join(dir, 'tls.crt'), cert);
     fs.writeFileSync(path.join(dir, 'tls.key'), key);
     fs.writeFileSync(path.join(dir, 'secret'), `${SECRET}\n`);

@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { bearer, falcoAlert, git, gitProject, send, SECRET } from './support';
 import { testCertificate } from '../webhook/tls';
 import { REPO } from '../support/project';
+import { tempDir } from '../support/temp-dir';
 
 interface Server {
   readonly child: ChildProcess;
@@ -51,7 +51,7 @@ function start(root: string, dir: string): Server {
 test('alerts accepted before a kill -9 are all proposed after the restart', async () => {
   const { root, remote } = gitProject();
   const { key, cert } = await testCertificate();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-crash-'));
+  const dir = tempDir('airlock-crash-');
   fs.writeFileSync(path.join(dir, 'tls.crt'), cert);
   fs.writeFileSync(path.join(dir, 'tls.key'), key);
 

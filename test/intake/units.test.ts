@@ -2,7 +2,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../../src/errors';
 import { definePlaybook } from '../../src/incident/playbook';
@@ -21,6 +20,7 @@ import { DEFAULT_GUARDRAILS } from '../../src/settings/settings';
 import { createIncident } from '../../src/project/create-incident';
 import { makeProject } from '../support/project';
 import { falcoAlert } from './support';
+import { tempDir } from '../support/temp-dir';
 
 const SECRET = Buffer.from('unit-secret-0123456789abcdef');
 
@@ -142,7 +142,7 @@ describe('dedup decisions', () => {
   const rules = validateAlertRules({ dedupWindowMinutes: 60, maxAlertsPerIncident: 3, rules: [{ name: 'shell', match: { rule: 'Terminal shell in container' }, action: { playbook: 'isolatePod' } }] }, 'policies/alert-rules.ts', new Map([['isolatePod', isolatePod]]));
   const T0 = Date.parse('2026-11-22T23:30:00Z');
   const processor = (incidents: Incident[] = [], journal?: Journal) =>
-    new IntakeProcessor({ root: fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-intake-')), rules, playbooks: new Map([['isolatePod', isolatePod]]), guardrails: DEFAULT_GUARDRAILS, incidents, metrics: new IntakeMetrics(), propose: false, ...(journal ? { journal } : {}) });
+    new IntakeProcessor({ root: tempDir('airlock-intake-'), rules, playbooks: new Map([['isolatePod', isolatePod]]), guardrails: DEFAULT_GUARDRAILS, incidents, metrics: new IntakeMetrics(), propose: false, ...(journal ? { journal } : {}) });
   const alert = (uuid: string, pod = 'web-1') => {
     const p = parseFalcoPayload(falcoAlert({ uuid, fields: { 'k8s.ns.name': 'shop', 'k8s.pod.name': pod } }));
     assert.ok(p.ok);
@@ -199,7 +199,7 @@ describe('dedup decisions', () => {
   });
 
   test('accepted alerts are journalled before the answer; refused ones are not', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-journal-'));
+    const dir = tempDir('airlock-journal-');
     const journal = new Journal(dir);
     const p = processor([], journal);
     p.accept(alert('j1'), { now: T0 });

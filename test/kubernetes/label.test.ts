@@ -6,7 +6,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../../src/kubernetes';
 import { FakeApiServer, mergePatch } from './fake-api-server';
 import { testCertificate } from '../webhook/tls';
+import { tempDir } from '../support/temp-dir';
 
 const POD = '/api/v1/namespaces/payments/pods/checkout-7d9f8c-x2x4k';
 const RS = '/apis/apps/v1/namespaces/payments/replicasets/checkout-7d9f8c';
@@ -143,7 +143,7 @@ describe('airlock label against a Kubernetes API over HTTPS', () => {
   });
 
   test('a kubeconfig with CA data and a token file connects', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-kubeconfig-'));
+    const dir = tempDir('airlock-kubeconfig-');
     fs.writeFileSync(path.join(dir, 'token'), 'token-1\n');
     fs.writeFileSync(
       path.join(dir, 'config'),

@@ -4,15 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { loadDefaultExport, type ModuleResult } from '../../src/project/load-module';
+import { tempDir } from '../support/temp-dir';
 
 /** Writes `files` into a fresh temp dir; returns the absolute path of each. */
 function write(files: Record<string, string>): Record<string, string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-direct-'));
+  const dir = tempDir('airlock-direct-');
   return Object.fromEntries(Object.entries(files).map(([name, text]) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, text);

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { isolate } from '../../src/incident/declare';
@@ -12,6 +11,7 @@ import { IncidentCache, JOURNAL_LIMIT, SETTLED_MS } from '../../src/project/inci
 import { validateIncident } from '../../src/incident/validate-incident';
 import type { Incident } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS } from '../../src/settings/settings';
+import { tempDir } from '../support/temp-dir';
 
 /** A clock at which every file written so far has settled. */
 const settled = (): number => Date.now() + SETTLED_MS + 1000;
@@ -27,7 +27,7 @@ function incident(id: string): Incident {
 
 /** A project root with node_modules (where the cache lives) and a src/ file (the cache key covers it). */
 function project(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-journal-'));
+  const root = tempDir('airlock-journal-');
   fs.mkdirSync(path.join(root, 'node_modules'));
   fs.mkdirSync(path.join(root, 'src'));
   fs.writeFileSync(path.join(root, 'src', 'index.ts'), 'export const a = 1;\n');

@@ -7,7 +7,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
@@ -23,6 +22,7 @@ import { blocksWithout, formatAddress, rangeToCidrs } from '../../src/synth/back
 import { calicoSelector, parseCalicoSelector, quoteSelectorValue } from '../../src/synth/backends/calico-selector';
 import { CrdValidator } from './crd-schemas';
 import { incident, manifestsText } from './fixtures';
+import { tempDir } from '../support/temp-dir';
 
 const GOLDEN = path.join(__dirname, 'golden');
 
@@ -138,7 +138,7 @@ describe('objects validate against the upstream CRD schemas', () => {
 
   test('kubectl kustomize builds a folder with cluster-scoped and namespaced objects', () => {
     const tree = synthesize({ settings: resolveSettings(BACKENDS.adminnetworkpolicy), guardrails: DEFAULT_GUARDRAILS, incidents: [incident(ACTIONS)] });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-backends-'));
+    const dir = tempDir('airlock-backends-');
     writeDist(path.join(dir, 'dist'), tree);
     const built = spawnSync('kubectl', ['kustomize', path.join(dir, 'dist', 'inc-7')], { encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);

@@ -6,7 +6,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureEvidence, isolate } from '../../src/incident/declare';
 import type { Incident } from '../../src/incident/types';
@@ -14,6 +13,7 @@ import { DEFAULT_GUARDRAILS, resolveSettings } from '../../src/settings/settings
 import { diffDist, isClean, writeDist } from '../../src/synth/dist-writer';
 import { CAPTURE_DIR, distFolders, EVIDENCE_DIR, PLATFORM_DIR, synthesize } from '../../src/synth/synthesize';
 import { incident } from './fixtures';
+import { tempDir } from '../support/temp-dir';
 
 const evidence = resolveSettings({ evidence: { image: `registry.acme.internal/toolbox@sha256:${'e'.repeat(64)}`, destination: { kind: 'pvc', claimName: 'airlock-evidence' } } });
 const withCapture = (id: string): Incident => incident([captureEvidence({ namespace: 'payments', pod: 'checkout-0' }), isolate({ namespace: 'payments', pod: 'checkout-0' })], id);
@@ -26,7 +26,7 @@ function tree(incidents: Incident[]): ReturnType<typeof synthesize> {
 }
 
 function freshDist(incidents: Incident[]): string {
-  const dist = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-dist-')), 'dist');
+  const dist = path.join(tempDir('airlock-dist-'), 'dist');
   writeDist(dist, tree(incidents));
   return dist;
 }

@@ -8,7 +8,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
@@ -45,6 +44,7 @@ import { CrdValidator } from './crd-schemas';
 import { environmentKey } from '../../src/project/incident-cache';
 import { cryptominer, isolatePod } from '../../policies/playbooks';
 import { incident } from './fixtures';
+import { tempDir } from '../support/temp-dir';
 
 const GOLDEN = path.join(__dirname, 'golden');
 const TOOLBOX = `registry.acme.internal/security/toolbox@sha256:${'e'.repeat(64)}`;
@@ -165,7 +165,7 @@ describe('evidence objects', () => {
   });
 
   test('kubectl kustomize builds the incident folder and its capture folder, every object once; the evidence root builds to nothing', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-evidence-'));
+    const dir = tempDir('airlock-evidence-');
     writeDist(path.join(dir, 'dist'), tree);
     const build = (folder: string): K8s[] => {
       const built = spawnSync('kubectl', ['kustomize', path.join(dir, 'dist', folder)], { encoding: 'utf8' });
@@ -526,7 +526,7 @@ describe('playbooks and the synth cache', () => {
   });
 
   test('editing a script invalidates the synth cache (the scripts are copied into dist/)', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-cache-'));
+    const root = tempDir('airlock-cache-');
     fs.mkdirSync(path.join(root, 'src', 'scripts'), { recursive: true });
     fs.writeFileSync(path.join(root, 'src', 'scripts', 'capture.sh'), 'echo one\n');
     const before = environmentKey(root);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { environmentKey, fileStamp, folderFingerprint, IncidentCache, SETTLED_MS } from '../../src/project/incident-cache';
 import { isolate } from '../../src/incident/declare';
 import { incident } from './fixtures';
+import { tempDir } from '../support/temp-dir';
 
 const INCIDENT = incident([isolate({ namespace: 'payments', pod: 'checkout-1' })]);
 
@@ -19,7 +20,7 @@ const settled = (): number => Date.now() + SETTLED_MS + 1000;
 
 /** A project root with its own node_modules (where the cache lives), one incident file and a src/ file. */
 function project(): { root: string; file: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-cache-'));
+  const root = tempDir('airlock-cache-');
   fs.mkdirSync(path.join(root, 'node_modules'));
   fs.mkdirSync(path.join(root, 'src'));
   fs.writeFileSync(path.join(root, 'src', 'index.ts'), 'export const a = 1;\n');
@@ -103,7 +104,7 @@ describe('synth cache', () => {
 
   describe('a dist/ folder fingerprint', () => {
     function folder(): string {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-folder-'));
+      const dir = tempDir('airlock-folder-');
       fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources:\n- a.yaml\n');
       fs.writeFileSync(path.join(dir, 'a.yaml'), 'kind: A\n');
       backdate(path.join(dir, 'kustomization.yaml'));

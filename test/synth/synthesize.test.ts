@@ -5,7 +5,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
@@ -18,6 +17,7 @@ import { DEFAULT_GUARDRAILS, resolveSettings, type AdmissionSettings } from '../
 import { distFolders, PLATFORM_DIR, synthesize, synthesizeIncident } from '../../src/synth/synthesize';
 import { writeDist } from '../../src/synth/dist-writer';
 import { incident, manifestsText } from './fixtures';
+import { tempDir } from '../support/temp-dir';
 
 const settings = resolveSettings();
 const GOLDEN = path.join(__dirname, 'golden');
@@ -90,7 +90,7 @@ describe('synthesized objects', () => {
   });
 
   test('kubectl kustomize builds every folder, with no commonLabels or namespace override', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-dist-'));
+    const dir = tempDir('airlock-dist-');
     writeDist(path.join(dir, 'dist'), tree);
     for (const folder of tree.keys()) {
       const kustomization = fs.readFileSync(path.join(dir, 'dist', folder, 'kustomization.yaml'), 'utf8');
@@ -122,7 +122,7 @@ describe('runbook', () => {
 describe('platform folder per admission mode', () => {
   const build = (admission: AdmissionSettings): Array<{ kind: string; spec?: Record<string, unknown> }> => {
     const tree = synthesize({ settings: resolveSettings({ admission }), guardrails: DEFAULT_GUARDRAILS, incidents: [] });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-platform-'));
+    const dir = tempDir('airlock-platform-');
     writeDist(path.join(dir, 'dist'), tree);
     const built = spawnSync('kubectl', ['kustomize', path.join(dir, 'dist', '_platform')], { encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
