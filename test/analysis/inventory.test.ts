@@ -1,24 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ValidationError } from '../../src/errors';
 import { buildInventory, findPod, loadInventory, parseManifestText, withManifests, withPodLabels } from '../../src/analysis/inventory';
 import { inventory, netpol, pod } from './helpers';
-
-function tempDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-inv-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+import { tempTree } from '../support/temp-dir';
 
 describe('reading manifests', () => {
   test('directories are read recursively, .yaml, .yml and .json only', () => {
-    const dir = tempDir({ 'a.yaml': pod('ns', 'a'), 'sub/b.yml': pod('ns', 'b'), 'sub/deeper/c.json': pod('ns', 'c'), 'notes.txt': pod('ns', 'd') });
+    const dir = tempTree('airlock-inv-', { 'a.yaml': pod('ns', 'a'), 'sub/b.yml': pod('ns', 'b'), 'sub/deeper/c.json': pod('ns', 'c'), 'notes.txt': pod('ns', 'd') });
     assert.deepEqual(loadInventory([dir]).pods.map((p) => p.name).sort(), ['a', 'b', 'c']);
   });
 

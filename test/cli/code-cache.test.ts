@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { tempDir } from '../support/temp-dir';
+import { tempTree } from '../support/temp-dir';
 
 const CODE_CACHE = path.resolve(__dirname, '../../src/cli/code-cache.js');
 const TSX = require.resolve('tsx/cjs/api');
@@ -23,12 +23,7 @@ interface Run {
 
 /** A temp dir with `files` (relative path → text). */
 function tree(files: Record<string, string>): string {
-  const root = tempDir('airlock-code-cache-');
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  return root;
+  return tempTree('airlock-code-cache-', files);
 }
 
 /**

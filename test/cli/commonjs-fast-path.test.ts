@@ -3,10 +3,9 @@
  * handler, everything else to tsx. Installed in this test process, which runs under tsx like the CLI.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { tempDir } from '../support/temp-dir';
+import { tempTree } from '../support/temp-dir';
 
 interface FastPath {
   installCommonJsFastPath(nodeJsHandler: unknown): void;
@@ -17,12 +16,7 @@ const { installCommonJsFastPath, packageType } = require('../../src/cli/commonjs
 
 /** A temp dir with `files` (relative path → text); returns its root. */
 function tree(files: Record<string, string>): string {
-  const root = tempDir('airlock-fast-path-');
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  return root;
+  return tempTree('airlock-fast-path-', files);
 }
 
 describe('package type', () => {

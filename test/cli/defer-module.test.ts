@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { tempDir } from '../support/temp-dir';
+import { tempTree } from '../support/temp-dir';
 
 interface DeferModule {
   deferModule(file: string): boolean;
@@ -17,12 +17,7 @@ const { deferModule, deferBundledDependency } = require('../../src/cli/defer-mod
 
 /** A temp dir with `files` (relative path → text); returns its root. */
 function tree(files: Record<string, string>): string {
-  const root = fs.realpathSync(tempDir('airlock-defer-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  return root;
+  return fs.realpathSync(tempTree('airlock-defer-', files));
 }
 
 /** A module that counts its own loads in a global. */

@@ -28,3 +28,13 @@ export function tempDir(prefix: string): string {
   removeAtExit(dir);
   return dir;
 }
+
+/** A {@link tempDir} holding `files` (relative path → text), sub-folders created as needed; returns its root. */
+export function tempTree(prefix: string, files: Readonly<Record<string, string>>): string {
+  const root = tempDir(prefix);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    fs.writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
