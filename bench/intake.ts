@@ -77,28 +77,29 @@ interface Server {
   readonly pushedMs: number[];
 }
 
-/** Starts the intake in its own process; resolves once it listens. */
+/**
+ * Starts the intake as a responder would, `airlock serve` (src/cli/bin.js) in its own process, and resolves
+ * once it listens. Its JSON log gives the URL and, for each proposal pushed, the alert → push time.
+ */
 async function startServer(root: string, dir: string): Promise<Server> {
-  const script = `
-    const fs = require('node:fs');
-    require(${JSON.stringify(path.join(REPO, 'src/intake/start.ts'))}).startIntake({
-      root: ${JSON.stringify(root)}, secret: Buffer.from(process.env.BENCH_SECRET), port: 0, host: '127.0.0.1',
-      tls: { key: fs.readFileSync(${JSON.stringify(path.join(dir, 'tls.key'))}), cert: fs.readFileSync(${JSON.stringify(path.join(dir, 'tls.crt'))}) },
-      onEvent: (e) => { if (e.kind === 'proposed' && e.pushed) process.stdout.write('pushed ' + e.ms + '\\n'); },
-    }).then((i) => { process.stdout.write(i.server.url + '\\n'); process.once('SIGTERM', () => i.close().then(() => process.exit(0))); },
-            (e) => { console.error(e); process.exit(1); });`;
   // tsx's transform cache lives in $TMPDIR/tsx-<uid> and is walked after transforms: this VM's shared one holds
   // every test project's files. A folder of the bench's own stands for the intake's host (as in bench/propose.ts).
   const tmp = path.join(dir, 'tmpdir');
   fs.mkdirSync(tmp, { recursive: true });
   // AIRLOCK_BENCH_INTAKE_NODE_ARGS: extra node options for the intake process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
   const extra = process.env.AIRLOCK_BENCH_INTAKE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', '-e', script], { cwd: root, env: { ...process.env, ...GIT_ENV, BENCH_SECRET: SECRET, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['serve', '--json', '--port', '0', '--host', '127.0.0.1', '--tls-cert', path.join(dir, 'tls.crt'), '--tls-key', path.join(dir, 'tls.key')];
+  const child = spawn(process.execPath, [...extra, path.join(REPO, 'src/cli/bin.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...GIT_ENV, AIRLOCK_INTAKE_SECRET: SECRET, TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const pushedMs: number[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('pushed ')) pushedMs.push(Number(line.slice('pushed '.length)));
-      else resolve(line);
+      const event = JSON.parse(line) as { event: string; url?: string; pushed?: boolean; ms?: number };
+      if (event.event === 'listening') resolve(event.url!);
+      else if (event.event === 'proposed' && event.pushed) pushedMs.push(event.ms!);
     });
     child.once('exit', (code) => reject(new Error(`intake exited with ${code}`)));
   });
