@@ -1,6 +1,7 @@
 /**
- * A long-lived git process spoken to over its standard input and output (`git cat-file --batch`,
- * `git hash-object -w --stdin-paths`): one request written per line, answers read back in order.
+ * Git processes spoken to over their standard input: a long-lived one (`git cat-file --batch`), one request
+ * written per line and the answers read back in order; and one-off commands fed a pack or a list of paths
+ * ({@link runGitWithInput}).
  *
  * Why: starting a process from a large Node process is expensive (the fork copies its page tables, some 8 ms
  * each on the intake's writer, synchronously, on the event loop), and a proposal needs a dozen small git
@@ -140,3 +141,30 @@ export const lineAnswer: AnswerParser<string> = (buffer) => {
   const end = buffer.indexOf(0x0a);
   return end < 0 ? undefined : { value: buffer.toString('utf8', 0, end), length: end + 1 };
 };
+
+/**
+ * Runs one git command in `dir` with `input` on its standard input (`index-pack --stdin`, `check-ignore
+ * --stdin`…), resolving with its standard output, or rejecting with {@link GitCommandError} when it fails.
+ * simple-git (runner.ts) has no way to pass input; nothing here goes through a shell.
+ */
+export function runGitWithInput(dir: string, args: readonly string[], input: Buffer | string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_KEPT);
+    });
+    // A process that dies early makes the write fail with EPIPE; its exit below says why.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (error) => reject(new GitCommandError(args, -1, '', error.message)));
+    child.on('close', (code, signal) => {
+      const out = Buffer.concat(stdout);
+      if (code === 0) resolve(out);
+      else reject(new GitCommandError(args, code ?? -1, out.toString('utf8'), stderr.trim() || `git ${args[0] ?? ''} stopped${signal ? ` (${signal})` : ''}`));
+    });
+    child.stdin.end(input);
+  });
+}

@@ -1,16 +1,26 @@
 /**
- * Reading and writing git objects through long-lived git processes (see git-process.ts): `cat-file --batch`
- * reads commits, trees and refs; `hash-object -w --stdin-paths -t tree` and `-t commit` write the objects
- * Airlock computed (tree-edit.ts), with git checking each one's format and computing its id.
+ * Reading and writing git objects: a long-lived `cat-file --batch` (see git-process.ts) reads commits, trees and
+ * refs; the objects Airlock computed (blobs of the work tree, trees, commits: stage.ts, tree-edit.ts) are
+ * written as one pack per batch through `git index-pack`, which checks every object's format and computes its
+ * id, and the ids it lists are checked against the computed ones.
  *
  * One store per repository directory, kept for the life of the process: the intake's writer asks every batch.
  * Trees are cached by id (an id names its content forever, so the cache is never stale); what a ref points to
  * is asked every time.
+ *
+ * A pack per batch would pile up in a long-running writer (the intake), and git looks an object up pack by
+ * pack: {@link ObjectStore.rollUpPacks} runs `git repack --geometric=2 -d` in the background past
+ * {@link PACKS_BEFORE_REPACK} packs, which rolls the small packs into larger ones at a cost that stays
+ * proportional to what is new. A one-off command leaves that to git's own `gc --auto`.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { GitDeliveryError } from './errors';
-import { GitProcess, lineAnswer, type AnswerParser } from './git-process';
+import { GitProcess, runGitWithInput, type AnswerParser } from './git-process';
+import { encodePack, packIndexIds, type PackObject } from './pack-file';
+
+/** Packs in `objects/pack` above which {@link ObjectStore.rollUpPacks} starts a geometric repack. */
+export const PACKS_BEFORE_REPACK = 24;
 
 /** An object read from the repository. */
 export interface StoredObject {
@@ -50,8 +60,11 @@ const objectAnswer: AnswerParser<StoredObject | undefined> = (buffer) => {
 /** The git objects of one repository. */
 export class ObjectStore {
   private readonly reader: GitProcess;
-  private readonly writers = new Map<'tree' | 'commit', GitProcess>();
   private readonly trees = new Map<string, ReadonlyMap<string, RawTreeEntry>>();
+  private objects: Promise<string> | undefined;
+  private repackFailed = false;
+  /** A geometric repack running in the background (tests wait for it), or undefined. */
+  repacking: Promise<void> | undefined;
 
   constructor(readonly dir: string) {
     this.reader = new GitProcess(dir, ['cat-file', '--batch']);
@@ -102,34 +115,58 @@ export class ObjectStore {
   }
 
   /**
-   * Writes objects of one type (each given as its content and the id computed for it) and checks that git
-   * stored each under that id. `tmpDir` holds the contents meanwhile: git reads them by path.
+   * Stores `objects` as one pack and checks that git listed each under the id computed for it. Nothing is
+   * written for an empty list.
    */
-  async write(type: 'tree' | 'commit', objects: ReadonlyArray<{ readonly oid: string; readonly content: Buffer }>, tmpDir: string): Promise<void> {
+  async writePack(objects: readonly PackObject[], algorithm: 'sha1' | 'sha256'): Promise<void> {
     if (objects.length === 0) return;
-    let writer = this.writers.get(type);
-    if (!writer) {
-      writer = new GitProcess(this.dir, ['hash-object', '-w', '-t', type, '--no-filters', '--stdin-paths']);
-      this.writers.set(type, writer);
+    const pack = encodePack(objects, algorithm);
+    const answer = (await runGitWithInput(this.dir, ['index-pack', '--stdin'], pack)).toString('utf8');
+    const name = /^pack\t([0-9a-f]{40,64})$/m.exec(answer)?.[1];
+    const objectsDir = await this.objectsDir();
+    const listed = name ? packIndexIds(readFileSync(join(objectsDir, 'pack', `pack-${name}.idx`)), algorithm) : undefined;
+    const missing = objects.find((o) => !listed?.has(o.oid));
+    if (missing) {
+      throw new GitDeliveryError(`write ${missing.type}`, `git did not store ${missing.type} ${missing.oid} as computed${listed ? '' : ` (index-pack answered ${JSON.stringify(answer.trim())})`}`, 'this is a bug in Airlock; please report it with `git --version`');
     }
-    const files = objects.map((o, i) => {
-      const file = join(tmpDir, `${type}-${o.oid}-${i}`);
-      writeFileSync(file, o.content);
-      return file;
-    });
-    const written = await Promise.all(files.map((file) => writer.request(`${file}\n`, lineAnswer)));
-    objects.forEach((o, i) => {
-      if (written[i]?.trim() !== o.oid) {
-        throw new GitDeliveryError(`write ${type}`, `git stored ${type} ${written[i] ?? '(none)'} where ${o.oid} was computed`, 'this is a bug in Airlock; please report it with `git --version`');
-      }
-    });
+  }
+
+  /** The repository's object folder (`git rev-parse --git-path objects`: a work tree's `.git`, a bare repository, GIT_OBJECT_DIRECTORY). */
+  private async objectsDir(): Promise<string> {
+    this.objects ??= runGitWithInput(this.dir, ['rev-parse', '--git-path', 'objects'], '').then((out) => resolve(this.dir, out.toString('utf8').trim()));
+    return this.objects;
+  }
+
+  /**
+   * Starts rolling packs up (`git repack --geometric=2 -d`) when more than {@link PACKS_BEFORE_REPACK} have
+   * piled up and no repack runs yet; for a long-running writer, after each batch. Never fails: a repack that
+   * cannot run only costs lookup time.
+   */
+  async rollUpPacks(): Promise<void> {
+    if (this.repacking || this.repackFailed) return;
+    let packs = 0;
+    try {
+      packs = readdirSync(join(await this.objectsDir(), 'pack')).filter((f) => f.endsWith('.pack')).length;
+    } catch {
+      return;
+    }
+    if (packs <= PACKS_BEFORE_REPACK || this.repacking) return;
+    this.repacking = runGitWithInput(this.dir, ['repack', '-d', '-q', '--geometric=2'], '').then(
+      () => {
+        this.repacking = undefined;
+      },
+      () => {
+        // An old git without --geometric, or a repository it cannot repack: packs keep piling up, which only
+        // costs lookup time; not worth failing proposals for, nor retrying every batch.
+        this.repacking = undefined;
+        this.repackFailed = true;
+      },
+    );
   }
 
   /** Stops the store's processes. */
   close(): void {
     this.reader.close();
-    for (const w of this.writers.values()) w.close();
-    this.writers.clear();
   }
 }
 

@@ -39,7 +39,9 @@ import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
 import { GitCommandError, openWorkTree, type Git } from './runner';
 import { filesInTree, mergeFiles, workTreeFiles, type FileSet } from './stage';
 import type { Trailers } from './trailers';
-import { ancestorDirs, commitObject, objectAlgorithm, pathsInCommit, readTreeDirs, replacePaths, unstoredTrees, writeObjects, type ComputedObject, type TreeDir } from './tree-edit';
+import { objectStore } from './object-store';
+import type { PackObject } from './pack-file';
+import { ancestorDirs, commitObject, objectAlgorithm, pathsInCommit, readTreeDirs, replacePaths, unstoredTrees, type TreeDir } from './tree-edit';
 
 /**
  * Where the commit goes. `branch`: a review branch (`airlock/<id>`), created from the base or continued if it
@@ -308,10 +310,12 @@ async function attemptBatch(
   }
   const byParent = new Map<string, Pending[]>();
   for (const item of todo) byParent.set(item.parent!, [...(byParent.get(item.parent!) ?? []), item]);
-  const [mine, snapshots] = await Promise.all([
-    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`), objectAlgorithm(head)),
+  const algorithm = objectAlgorithm(head);
+  const [staged, snapshots] = await Promise.all([
+    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`), algorithm),
     Promise.all([...byParent].map(async ([parent, items]) => [parent, await readTreeDirs(git, parent, ancestorDirs(items.flatMap((i) => i.paths)))] as const)),
   ]);
+  const mine = staged.files;
   const snapshot = new Map(snapshots);
 
   const done: Array<[Pending, ChangeResult]> = [];
@@ -345,12 +349,13 @@ async function attemptBatch(
     }
   }
   // Commits: review branches each on their head; the break-glass chain in order, each on the previous one.
-  // Computed here and written with the trees in two calls, or one `commit-tree` each when git must make them.
+  // Computed here and stored with the blobs and trees as one pack; or, when git must make the commits
+  // (`commit-tree`: no plain identity, e.g. signing), one `commit-tree` each after the pack is stored.
   const commits = new Map<Pending, string>();
-  const computed: ComputedObject[] = [];
-  const trees = unstoredTrees(built.map((b) => b.tree));
-  const algorithm = objectAlgorithm(head);
-  if (!identity) await writeObjects(git, 'tree', trees, tmp);
+  const computed: PackObject[] = [];
+  const objects: PackObject[] = [...staged.blobs, ...unstoredTrees(built.map((b) => b.tree))];
+  const store = objectStore(git.dir);
+  if (!identity) await store.writePack(objects, algorithm);
   const commit = async (b: (typeof built)[number], parent: string): Promise<string> => {
     if (!identity) return commitTree(committer, b.tree.oid(), parent, b.item.messageFile);
     const object = commitObject(algorithm, { tree: b.tree.oid(), parent, ...identity, message: b.item.message });
@@ -366,7 +371,7 @@ async function attemptBatch(
   await Promise.all(
     built.filter((x) => x.item.mode.kind === 'branch' && x.tree.oid() !== x.parentTree.oid()).map(async (b) => commits.set(b.item, await commit(b, b.item.parent!))),
   );
-  if (identity) await Promise.all([writeObjects(git, 'tree', trees, tmp), writeObjects(git, 'commit', computed, tmp)]);
+  if (identity) await store.writePack([...objects, ...computed], algorithm);
   for (const b of built) if (!commits.has(b.item)) done.push([b.item, result(b.item, b.item.mode.kind === 'direct' ? tip : b.item.parent!, false)]);
 
   const refs: PushRef[] = [...commits].filter(([item]) => item.mode.kind === 'branch').map(([item, commit]) => ({ commit, branch: item.target }));

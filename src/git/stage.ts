@@ -1,10 +1,11 @@
 /**
  * The files of a change, as git would commit them, without touching the responder's index or work tree.
  *
- * The work tree's state of the change's paths is hashed through a scratch index that starts empty
- * (`GIT_INDEX_FILE` in a temporary folder): `git add` applies .gitignore, filters, the executable bit and
- * symlinks exactly as a commit would, and only the named paths are read, so whatever else the responder has
- * modified, staged or left untracked can never be committed. The new tree is then spliced together from the
+ * Only the named paths are read, so whatever else the responder has modified, staged or left untracked can
+ * never be committed. Plain files whose bytes git stores as they are (the manifests Airlock writes) are hashed
+ * here and stored with the batch's pack (work-tree-blobs.ts); anything else goes through a scratch index that
+ * starts empty (`GIT_INDEX_FILE` in a temporary folder), where `git add` applies .gitignore, filters, the
+ * executable bit and symlinks exactly as a commit would. The new tree is then spliced together from the
  * parent's (see tree-edit.ts).
  */
 import { lstatSync } from 'node:fs';
@@ -12,27 +13,39 @@ import { join } from 'node:path';
 import { ConcurrentEditError, GitDeliveryError } from './errors';
 import { readIndexEntries } from './index-file';
 import { literalPathspecs } from './names';
+import type { PackObject } from './pack-file';
 import { GitCommandError, type Git } from './runner';
 import type { TreeFile } from './tree-edit';
+import { workTreeBlobs } from './work-tree-blobs';
 
 /** Repository path → mode and object id. */
 export type FileSet = ReadonlyMap<string, TreeFile>;
 
+/** The files of a change, and the blobs among them that are still to be stored (with the batch's pack). */
+export interface StagedFiles {
+  readonly files: FileSet;
+  readonly blobs: readonly PackObject[];
+}
+
 /**
- * Hashes the work tree's files at and under `paths` into the object store and returns them. A path missing
- * from the work tree contributes nothing (committing the change deletes it). `indexFile` is a scratch index
- * path that must not exist yet; it is read directly when its format allows (index-file.ts), else through git.
+ * The work tree's files at and under `paths`, as git would commit them. A path missing from the work tree
+ * contributes nothing (committing the change deletes it). `indexFile` is a scratch index path that must not
+ * exist yet, used when git must stage the files itself; it is read directly when its format allows
+ * (index-file.ts), else through git.
  */
-export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string, algorithm: 'sha1' | 'sha256' = 'sha1'): Promise<FileSet> {
+export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string, algorithm: 'sha1' | 'sha256' = 'sha1'): Promise<StagedFiles> {
+  const hashed = await workTreeBlobs(git.dir, paths, algorithm);
+  if (hashed) return hashed;
   const present = paths.filter((p) => existsInWorkTree(join(git.dir, p)));
-  if (present.length === 0) return new Map();
+  if (present.length === 0) return { files: new Map(), blobs: [] };
   const scratch = git.withEnv({ GIT_INDEX_FILE: indexFile });
   try {
     await scratch.run(['add', '--all', '--verbose', '--', ...literalPathspecs(present)], { quiet: true });
   } catch (error) {
     throw stagingError(paths, error);
   }
-  return readIndexEntries(indexFile, algorithm) ?? parseFiles(await scratch.run(['ls-files', '-s', '-z', '--full-name'], { quiet: true }), 'index');
+  const files = readIndexEntries(indexFile, algorithm) ?? parseFiles(await scratch.run(['ls-files', '-s', '-z', '--full-name'], { quiet: true }), 'index');
+  return { files, blobs: [] };
 }
 
 /**

@@ -6,16 +6,16 @@
  * 100 ms, and again for every commit of a batch. A change only ever touches a handful of folders, so Airlock
  * reads just the folders on the way to the change's paths (through the repository's long-lived `cat-file
  * --batch`, trees cached by id: see object-store.ts), splices the change's files in, computes the new trees'
- * ids itself and writes only those trees (through a long-lived `hash-object -t tree`; the commits likewise, see
- * repository.ts). Git re-hashes every tree it is given, and each id is checked against the one
- * computed here, so a mistake in this module fails loudly instead of committing a wrong tree.
+ * ids itself and writes only those trees (in the batch's pack with the blobs and commits, see object-store.ts).
+ * Git re-hashes every object it is given, and each id is checked against the one computed here, so a mistake in
+ * this module fails loudly instead of committing a wrong tree.
  *
  * Every folder that is edited must have been listed: descending into a tree that was not listed is refused
  * (it would otherwise drop that folder's contents).
  */
-import { createHash } from 'node:crypto';
 import { GitDeliveryError } from './errors';
 import { objectStore } from './object-store';
+import { objectId, type PackObject } from './pack-file';
 import type { Git } from './runner';
 
 /** A file (or symlink, or submodule) in a tree: its mode as git writes it in trees (`100644`, `120000`…) and id. */
@@ -50,7 +50,7 @@ export class TreeDir {
 
   /** The tree's object id, computed the way git does. */
   oid(): string {
-    this.cachedOid ??= hashObject(this.algorithm, 'tree', this.content());
+    this.cachedOid ??= objectId(this.algorithm, 'tree', this.content());
     return this.cachedOid;
   }
 
@@ -75,10 +75,6 @@ function entryBytes(name: string, node: TreeFile | TreeDir): Buffer {
   const bytes = Buffer.concat([Buffer.from(`${mode} ${name}\0`, 'utf8'), Buffer.from(dir ? node.oid() : node.oid, 'hex')]);
   entryCache.set(node, { name, bytes });
   return bytes;
-}
-
-function hashObject(algorithm: 'sha1' | 'sha256', type: string, content: Buffer): string {
-  return createHash(algorithm).update(`${type} ${content.length}\0`).update(content).digest('hex');
 }
 
 /** The hash git uses for ids as long as `oid`. */
@@ -204,29 +200,15 @@ function replaceAt(dir: TreeDir | undefined, segments: readonly string[], replac
   return entries.size > 0 ? new TreeDir(entries, false, algorithm) : undefined;
 }
 
-/** A git object computed here: its type, id and content. */
-export interface ComputedObject {
-  readonly oid: string;
-  readonly content: Buffer;
-}
-
 /** The commit object for `message` on `tree` with `parent`, by `author` and `committer` (`Name <email> time tz`). */
-export function commitObject(algorithm: 'sha1' | 'sha256', c: { tree: string; parent: string; author: string; committer: string; message: string }): ComputedObject {
+export function commitObject(algorithm: 'sha1' | 'sha256', c: { tree: string; parent: string; author: string; committer: string; message: string }): PackObject {
   const content = Buffer.from(`tree ${c.tree}\nparent ${c.parent}\nauthor ${c.author}\ncommitter ${c.committer}\n\n${c.message}`, 'utf8');
-  return { oid: hashObject(algorithm, 'commit', content), content };
+  return { type: 'commit', oid: objectId(algorithm, 'commit', content), content };
 }
 
 /** Every folder of `trees` not yet in the repository, children first, once each. */
-export function unstoredTrees(trees: readonly TreeDir[]): ComputedObject[] {
-  const byOid = new Map<string, ComputedObject>();
-  for (const tree of trees) for (const dir of tree.unstored()) byOid.set(dir.oid(), { oid: dir.oid(), content: dir.content() });
+export function unstoredTrees(trees: readonly TreeDir[]): PackObject[] {
+  const byOid = new Map<string, PackObject>();
+  for (const tree of trees) for (const dir of tree.unstored()) byOid.set(dir.oid(), { type: 'tree', oid: dir.oid(), content: dir.content() });
   return [...byOid.values()];
-}
-
-/**
- * Writes computed objects of one type through the repository's long-lived `git hash-object` (git checks each
- * object's format) and checks git's ids against the computed ones. `tmpDir` holds the object files meanwhile.
- */
-export async function writeObjects(git: Git, type: 'tree' | 'commit', objects: readonly ComputedObject[], tmpDir: string): Promise<void> {
-  await objectStore(git.dir).write(type, objects, tmpDir);
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { AirlockError, UsageError, ValidationError } from '../errors';
 import type { ForgeCallOptions } from '../git/forge';
 import { GitDeliveryError } from '../git/errors';
+import { objectStore } from '../git/object-store';
 import { prefetchHeads } from '../git/remote';
 import { openWorkTree } from '../git/runner';
 import type { AirlockAction } from '../git/trailers';
@@ -112,6 +113,8 @@ export async function writeAndPropose(config: WriterConfig, jobs: readonly Write
     } catch (e) {
       for (const at of ready) fail(at, e);
     }
+    // Each batch stores its objects as one pack (see object-store.ts): rolled up in the background as they pile up.
+    void openWorkTree(config.root).then((git) => objectStore(git.dir).rollUpPacks(), () => undefined);
   }
   return results as WriterResult[];
 }

@@ -1,32 +1,30 @@
 /**
- * The long-lived git processes behind reading and writing objects (object-store.ts, git-process.ts), against
- * real repositories: what they answer matches git's own commands, refs moved by other processes are seen at
+ * Reading and writing objects (object-store.ts, git-process.ts) against real repositories: what the reader
+ * answers matches git's own commands, packs written are what git reads back, refs moved by other processes are seen at
  * once, a process that died is replaced, and an idle process never keeps Node running.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GitDeliveryError } from '../../src/git/errors';
 import { GitProcess } from '../../src/git/git-process';
-import { ObjectStore } from '../../src/git/object-store';
+import { ObjectStore, PACKS_BEFORE_REPACK } from '../../src/git/object-store';
+import { objectId } from '../../src/git/pack-file';
 import { GitCommandError } from '../../src/git/runner';
+import { commitObject } from '../../src/git/tree-edit';
 import { createWorld, git, landOnMain, write, type World } from './helpers';
-import { tempDir } from '../support/temp-dir';
 
 let world: World;
 let store: ObjectStore;
-let scratch: string;
 beforeEach(() => {
   world = createWorld();
-  scratch = tempDir('airlock-object-store-');
 });
 afterEach(() => {
   store?.close();
   world.dispose();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 function treeObject(entries: ReadonlyArray<readonly [mode: string, name: string, oid: string]>): { oid: string; content: Buffer } {
@@ -68,17 +66,47 @@ describe('ObjectStore', () => {
     assert.equal(await store.resolveCommit('refs/heads/airlock/none'), undefined);
   });
 
-  it('writes trees git accepts under the ids computed for them, and fails loudly when an id is wrong', async () => {
+  it('stores a pack of blobs, trees and commits that git reads under the ids computed for them', async () => {
+    const me = world.clone('me');
+    store = new ObjectStore(me);
+    const content = Buffer.from('hello\n');
+    const blob = { type: 'blob' as const, oid: objectId('sha1', 'blob', content), content };
+    const tree = treeObject([['100644', 'hello.txt', blob.oid]]);
+    const commit = commitObject('sha1', { tree: tree.oid, parent: git(me, 'rev-parse', 'HEAD').trim(), author: 'A <a@example.test> 1 +0000', committer: 'A <a@example.test> 1 +0000', message: 'm\n' });
+
+    await store.writePack([blob, { type: 'tree', ...tree }, commit], 'sha1');
+
+    assert.equal(git(me, 'cat-file', '-p', blob.oid), 'hello\n');
+    assert.equal(git(me, 'ls-tree', '--name-only', commit.oid).trim(), 'hello.txt');
+    assert.equal(git(me, 'fsck', '--no-dangling', '--strict').trim(), '');
+  });
+
+  it('fails loudly when an object is not what its computed id says', async () => {
     const me = world.clone('me');
     store = new ObjectStore(me);
     const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: me, input: 'hello\n', encoding: 'utf8' }).trim();
     const good = treeObject([['100644', 'hello.txt', blob]]);
-
-    await store.write('tree', [good], scratch);
-    assert.equal(git(me, 'cat-file', '-t', good.oid).trim(), 'tree');
-
     const other = treeObject([['100644', 'other.txt', blob]]);
-    await assert.rejects(store.write('tree', [{ oid: good.oid, content: other.content }], scratch), GitDeliveryError);
+
+    await assert.rejects(store.writePack([{ type: 'tree', oid: good.oid, content: other.content }], 'sha1'), GitDeliveryError);
+  });
+
+  it('rolls its packs up once they pile up, keeping every object', async () => {
+    const me = world.clone('me');
+    store = new ObjectStore(me);
+    const written: string[] = [];
+    for (let i = 0; i <= PACKS_BEFORE_REPACK; i++) {
+      const content = Buffer.from(`file ${i}\n`);
+      const oid = objectId('sha1', 'blob', content);
+      written.push(oid);
+      await store.writePack([{ type: 'blob', oid, content }], 'sha1');
+    }
+    await store.rollUpPacks();
+    await store.repacking;
+
+    const packs = readdirSync(join(me, '.git/objects/pack')).filter((f) => f.endsWith('.pack'));
+    assert.ok(packs.length < PACKS_BEFORE_REPACK, `${packs.length} packs left`);
+    for (const oid of written) assert.equal(git(me, 'cat-file', '-t', oid).trim(), 'blob');
   });
 
   it('replaces a reader process that died, and fails the request it was answering instead of hanging', { timeout: 60_000 }, async () => {

@@ -1,0 +1,131 @@
+/**
+ * The work tree's files under a change's paths as blobs computed here, for the common case where git would
+ * store their bytes as they are: what `git add --all -- <paths>` into an empty index would record, without its
+ * one loose object file per blob (see pack-file.ts for why that matters).
+ *
+ * Git's rules that decide what a commit takes are asked of git itself, once per batch: `.gitignore` (and
+ * `info/exclude`, `core.excludesFile`) through `git check-ignore`, attributes through `git check-attr`. Wherever
+ * git could store something other than the file's bytes, or record something other than a plain file, the
+ * answer is undefined and the caller stages through `git add` (stage.ts), exact whatever the configuration:
+ *
+ * - a symlink, an executable file, anything that is not a regular file or folder, a nested repository;
+ * - a carriage return in a file (end-of-line conversion: `core.autocrlf`, `text`, `eol`);
+ * - a `filter`, `ident` or `working-tree-encoding` attribute on a file.
+ *
+ * Like `git add`, a path named in the change that is ignored is an error, and ignored files inside a named
+ * folder are left out. One difference stays: `core.safecrlf=true` with `core.autocrlf=true` makes `git add`
+ * refuse a file with bare newlines; here the file is stored as it is, which is what git stores when it accepts.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GitDeliveryError } from './errors';
+import { runGitWithInput } from './git-process';
+import { objectId, type PackObject } from './pack-file';
+import type { TreeFile } from './tree-edit';
+
+/** Attributes that make git store something other than the file's bytes. */
+const CONVERTING_ATTRIBUTES = ['filter', 'ident', 'working-tree-encoding'] as const;
+
+/** What {@link workTreeBlobs} found: each file's mode and id, and the blobs to store. */
+export interface WorkTreeBlobs {
+  readonly files: ReadonlyMap<string, TreeFile>;
+  readonly blobs: readonly PackObject[];
+}
+
+/** Thrown inside the walk when git must stage the files itself. */
+class NeedsGit extends Error {}
+
+/** Regular files at or under `path` (repository-relative, `/`-separated), folders walked in name order. */
+function regularFiles(top: string, path: string, stat: Stats | Dirent, out: string[]): void {
+  if (stat.isFile()) {
+    out.push(path);
+    return;
+  }
+  if (!stat.isDirectory()) throw new NeedsGit();
+  for (const entry of readdirSync(join(top, path), { withFileTypes: true })) {
+    if (entry.name === '.git') throw new NeedsGit();
+    regularFiles(top, `${path}/${entry.name}`, entry, out);
+  }
+}
+
+/** `check-ignore -z -v -n` records: source, line, pattern, path. A path is ignored by a pattern that is not a negation. */
+function ignoredPaths(answer: Buffer): Set<string> {
+  const fields = answer.toString('utf8').split('\0');
+  const ignored = new Set<string>();
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    const pattern = fields[i + 2]!;
+    if (pattern !== '' && !pattern.startsWith('!')) ignored.add(fields[i + 3]!);
+  }
+  return ignored;
+}
+
+/** Whether `check-attr -z` records (path, attribute, value) set any attribute to something but unspecified or unset. */
+function anyConverting(answer: Buffer): boolean {
+  const fields = answer.toString('utf8').split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    if (fields[i + 2] !== 'unspecified' && fields[i + 2] !== 'unset') return true;
+  }
+  return false;
+}
+
+/**
+ * The files at and under `paths` (repository-relative, in the work tree whose top is `top`) and their blobs,
+ * or undefined when git must stage them (see the module comment). A path missing from the work tree
+ * contributes nothing. Throws {@link GitDeliveryError} when a named path is ignored, as `git add` refuses it.
+ */
+export async function workTreeBlobs(top: string, paths: readonly string[], algorithm: 'sha1' | 'sha256'): Promise<WorkTreeBlobs | undefined> {
+  const named: string[] = [];
+  const candidates: string[] = [];
+  try {
+    for (const path of paths) {
+      const stat = lstatSync(join(top, path), { throwIfNoEntry: false });
+      if (!stat) continue;
+      named.push(path);
+      regularFiles(top, path, stat, candidates);
+    }
+  } catch (error) {
+    if (error instanceof NeedsGit) return undefined;
+    throw error;
+  }
+  if (named.length === 0) return { files: new Map(), blobs: [] };
+  const contents = new Map<string, Buffer>();
+  for (const file of candidates) {
+    const absolute = join(top, file);
+    // Any execute bit: git may record 100755 (core.fileMode); a carriage return: end-of-line conversion may apply.
+    if ((lstatSync(absolute).mode & 0o111) !== 0) return undefined;
+    const bytes = readFileSync(absolute);
+    if (bytes.includes(0x0d)) return undefined;
+    contents.set(file, bytes);
+  }
+  const [ignoreAnswer, attributeAnswer] = await Promise.all([
+    runGitWithInput(top, ['check-ignore', '--no-index', '-z', '-v', '-n', '--stdin'], `${[...named, ...candidates].join('\0')}\0`).catch(noneIgnored),
+    candidates.length > 0 ? runGitWithInput(top, ['check-attr', '-z', '--stdin', ...CONVERTING_ATTRIBUTES], `${candidates.join('\0')}\0`) : Promise.resolve(Buffer.alloc(0)),
+  ]);
+  const ignored = ignoredPaths(ignoreAnswer);
+  const refused = named.filter((p) => ignored.has(p));
+  if (refused.length > 0) {
+    throw new GitDeliveryError(
+      `stage ${paths.join(', ')}`,
+      `The following paths are ignored by one of your .gitignore files: ${refused.join(', ')}`,
+      'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed',
+    );
+  }
+  if (anyConverting(attributeAnswer)) return undefined;
+  const files = new Map<string, TreeFile>();
+  const blobs: PackObject[] = [];
+  for (const [file, content] of contents) {
+    if (ignored.has(file)) continue;
+    const oid = objectId(algorithm, 'blob', content);
+    files.set(file, { mode: '100644', oid });
+    blobs.push({ type: 'blob', oid, content });
+  }
+  return { files, blobs };
+}
+
+/** `git check-ignore` exits with 1 when no path is ignored; its answer (the non-matching records) is still read. */
+function noneIgnored(error: unknown): Buffer {
+  const e = error as { exitCode?: number; stdout?: string };
+  if (e.exitCode === 1) return Buffer.from(e.stdout ?? '', 'utf8');
+  throw error;
+}
