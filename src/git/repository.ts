@@ -37,7 +37,7 @@ import { formatCommitMessage } from './message';
 import { checkBranchName, checkRemoteName, isValidBranchName, normalizeChangePaths } from './names';
 import { fetchHeads, pushRefs, type PushRef, type RemoteHeads } from './remote';
 import { GitCommandError, openWorkTree, type Git } from './runner';
-import { filesInTree, mergeFiles, workTreeFiles, type FileSet } from './stage';
+import { filesInTree, mergeFiles, workTreeFiles, type FileSet, type UnwrittenFolders } from './stage';
 import type { Trailers } from './trailers';
 import { objectStore } from './object-store';
 import type { PackObject } from './pack-file';
@@ -114,6 +114,11 @@ export interface ProposeChangesOptions extends DeliveryOptions {
   readonly probe?: readonly string[];
   /** Review branches to fetch together with the base when `changes` is a function (saves a round trip). */
   readonly branches?: readonly string[];
+  /**
+   * Folders of the changes not written to the work tree yet: the first attempt stages them from memory and
+   * writes them while its push runs (see UnwrittenFolders); a retry finds them written.
+   */
+  readonly unwritten?: UnwrittenFolders;
 }
 
 /** What {@link proposeChange} did. */
@@ -203,7 +208,7 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     const landed: Array<{ item: Pending; commit: string }> = [];
     let todo = pending;
     for (let attempt = 1; todo.length > 0; attempt++) {
-      const retry = await attemptBatch(git, committer, identity, todo, heads, { remote, base, attempt, tmp, emit });
+      const retry = await attemptBatch(git, committer, identity, todo, heads, { remote, base, attempt, tmp, emit, ...(attempt === 1 && options.unwritten ? { unwritten: options.unwritten } : {}) });
       for (const [item, outcome] of retry.done) {
         if (outcome.ok && outcome.result.pushed) landed.push({ item, commit: outcome.result.commit });
         results[item.index] = outcome;
@@ -287,6 +292,7 @@ interface AttemptContext {
   readonly attempt: number;
   readonly tmp: string;
   readonly emit: (event: ProposeEvent) => Promise<void>;
+  readonly unwritten?: UnwrittenFolders;
 }
 
 /**
@@ -301,7 +307,7 @@ async function attemptBatch(
   heads: RemoteHeads,
   ctx: AttemptContext,
 ): Promise<{ done: Array<[Pending, ChangeResult]>; moved: Array<[Pending, string]> }> {
-  const { remote, base, attempt, tmp, emit } = ctx;
+  const { remote, base, attempt, tmp, emit, unwritten } = ctx;
   const head = baseHead(heads, remote, base);
   for (const item of todo) {
     item.parent = item.mode.kind === 'direct' ? head : (heads.get(item.target) ?? head);
@@ -312,7 +318,7 @@ async function attemptBatch(
   for (const item of todo) byParent.set(item.parent!, [...(byParent.get(item.parent!) ?? []), item]);
   const algorithm = objectAlgorithm(head);
   const [staged, snapshots] = await Promise.all([
-    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`), algorithm),
+    workTreeFiles(git, unique(todo.flatMap((p) => p.paths)), join(tmp, `index-${attempt}`), algorithm, unwritten),
     Promise.all([...byParent].map(async ([parent, items]) => [parent, await readTreeDirs(git, parent, ancestorDirs(items.flatMap((i) => i.paths)))] as const)),
   ]);
   const mine = staged.files;
@@ -377,7 +383,18 @@ async function attemptBatch(
   const refs: PushRef[] = [...commits].filter(([item]) => item.mode.kind === 'branch').map(([item, commit]) => ({ commit, branch: item.target }));
   if (tip !== head) refs.push({ commit: tip, branch: base });
   for (const [item, commit] of commits) await emit({ kind: 'pushing', branch: item.target, attempt, commit });
-  const outcomes = await pushRefs(git, remote, refs);
+  const pushing = pushRefs(git, remote, refs);
+  if (unwritten) {
+    // The disk's work overlaps the remote's: let the push start, then write synchronously meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      unwritten.write();
+    } catch (error) {
+      await pushing.catch(() => undefined);
+      throw error;
+    }
+  }
+  const outcomes = await pushing;
 
   const moved: Array<[Pending, string]> = [];
   for (const [item, commit] of commits) {

@@ -21,6 +21,17 @@ import { workTreeBlobs } from './work-tree-blobs';
 /** Repository path → mode and object id. */
 export type FileSet = ReadonlyMap<string, TreeFile>;
 
+/**
+ * Work-tree folders whose new content is known but not yet written (the intake's synthesized manifests): staged
+ * from memory, and written by `write()` while the push runs, so the disk's slowness overlaps the remote's.
+ */
+export interface UnwrittenFolders {
+  /** Folder (repository path) → its files (name → content) once written; null when it is to be removed. */
+  readonly folders: ReadonlyMap<string, ReadonlyMap<string, string> | null>;
+  /** Writes them all; idempotent. Called before staging when git must stage them itself. */
+  write(): void;
+}
+
 /** The files of a change, and the blobs among them that are still to be stored (with the batch's pack). */
 export interface StagedFiles {
   readonly files: FileSet;
@@ -28,14 +39,15 @@ export interface StagedFiles {
 }
 
 /**
- * The work tree's files at and under `paths`, as git would commit them. A path missing from the work tree
- * contributes nothing (committing the change deletes it). `indexFile` is a scratch index path that must not
- * exist yet, used when git must stage the files itself; it is read directly when its format allows
- * (index-file.ts), else through git.
+ * The work tree's files at and under `paths`, as git would commit them (with `unwritten`'s folders as they will
+ * be). A path missing from the work tree contributes nothing (committing the change deletes it). `indexFile` is
+ * a scratch index path that must not exist yet, used when git must stage the files itself; it is read directly
+ * when its format allows (index-file.ts), else through git.
  */
-export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string, algorithm: 'sha1' | 'sha256' = 'sha1'): Promise<StagedFiles> {
-  const hashed = await workTreeBlobs(git.dir, paths, algorithm);
+export async function workTreeFiles(git: Git, paths: readonly string[], indexFile: string, algorithm: 'sha1' | 'sha256' = 'sha1', unwritten?: UnwrittenFolders): Promise<StagedFiles> {
+  const hashed = await workTreeBlobs(git.dir, paths, algorithm, unwritten?.folders);
   if (hashed) return hashed;
+  unwritten?.write();
   const present = paths.filter((p) => existsInWorkTree(join(git.dir, p)));
   if (present.length === 0) return { files: new Map(), blobs: [] };
   const scratch = git.withEnv({ GIT_INDEX_FILE: indexFile });

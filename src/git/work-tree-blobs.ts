@@ -72,13 +72,33 @@ function anyConverting(answer: Buffer): boolean {
 /**
  * The files at and under `paths` (repository-relative, in the work tree whose top is `top`) and their blobs,
  * or undefined when git must stage them (see the module comment). A path missing from the work tree
- * contributes nothing. Throws {@link GitDeliveryError} when a named path is ignored, as `git add` refuses it.
+ * contributes nothing. `unwritten` gives folders as they will be once written (null: gone), used instead of
+ * the disk; a path above or below one of them leaves the staging to git (after the write). Throws
+ * {@link GitDeliveryError} when a named path is ignored, as `git add` refuses it.
  */
-export async function workTreeBlobs(top: string, paths: readonly string[], algorithm: 'sha1' | 'sha256'): Promise<WorkTreeBlobs | undefined> {
+export async function workTreeBlobs(
+  top: string,
+  paths: readonly string[],
+  algorithm: 'sha1' | 'sha256',
+  unwritten: ReadonlyMap<string, ReadonlyMap<string, string> | null> = new Map(),
+): Promise<WorkTreeBlobs | undefined> {
   const named: string[] = [];
   const candidates: string[] = [];
+  const contents = new Map<string, Buffer>();
+  const nested = (a: string, b: string): boolean => a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
   try {
     for (const path of paths) {
+      if (unwritten.has(path)) {
+        const files = unwritten.get(path);
+        if (!files) continue;
+        named.push(path);
+        for (const [name, content] of files) {
+          candidates.push(`${path}/${name}`);
+          contents.set(`${path}/${name}`, Buffer.from(content, 'utf8'));
+        }
+        continue;
+      }
+      if ([...unwritten.keys()].some((folder) => nested(folder, path))) return undefined;
       const stat = lstatSync(join(top, path), { throwIfNoEntry: false });
       if (!stat) continue;
       named.push(path);
@@ -89,21 +109,26 @@ export async function workTreeBlobs(top: string, paths: readonly string[], algor
     throw error;
   }
   if (named.length === 0) return { files: new Map(), blobs: [] };
-  const contents = new Map<string, Buffer>();
+  // A folder not written yet is asked about as one (`dir/`): git cannot tell from the disk that it is a folder.
+  const asked = (p: string): string => (unwritten.has(p) ? `${p}/` : p);
   for (const file of candidates) {
-    const absolute = join(top, file);
-    // Any execute bit: git may record 100755 (core.fileMode); a carriage return: end-of-line conversion may apply.
-    if ((lstatSync(absolute).mode & 0o111) !== 0) return undefined;
-    const bytes = readFileSync(absolute);
+    let bytes = contents.get(file);
+    if (!bytes) {
+      const absolute = join(top, file);
+      // Any execute bit: git may record 100755 (core.fileMode).
+      if ((lstatSync(absolute).mode & 0o111) !== 0) return undefined;
+      bytes = readFileSync(absolute);
+      contents.set(file, bytes);
+    }
+    // A carriage return: end-of-line conversion may apply.
     if (bytes.includes(0x0d)) return undefined;
-    contents.set(file, bytes);
   }
   const [ignoreAnswer, attributeAnswer] = await Promise.all([
-    runGitWithInput(top, ['check-ignore', '--no-index', '-z', '-v', '-n', '--stdin'], `${[...named, ...candidates].join('\0')}\0`).catch(noneIgnored),
+    runGitWithInput(top, ['check-ignore', '--no-index', '-z', '-v', '-n', '--stdin'], `${[...named.map(asked), ...candidates].join('\0')}\0`).catch(noneIgnored),
     candidates.length > 0 ? runGitWithInput(top, ['check-attr', '-z', '--stdin', ...CONVERTING_ATTRIBUTES], `${candidates.join('\0')}\0`) : Promise.resolve(Buffer.alloc(0)),
   ]);
   const ignored = ignoredPaths(ignoreAnswer);
-  const refused = named.filter((p) => ignored.has(p));
+  const refused = named.filter((p) => ignored.has(asked(p)));
   if (refused.length > 0) {
     throw new GitDeliveryError(
       `stage ${paths.join(', ')}`,

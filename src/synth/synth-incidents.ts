@@ -14,13 +14,26 @@ import * as path from 'node:path';
 import { loadProject, type Project } from '../project/load-project';
 import { diffDist, writeDist, type DistDiff } from './dist-writer';
 import { DIST_DIR } from './synth-project';
-import { CAPTURE_DIR, distFolders, EVIDENCE_DIR, folderPath, holdsFolders, incidentFolderPaths, PLATFORM_DIR, synthesize, synthTargets, type SynthTarget } from './synthesize';
+import { CAPTURE_DIR, distFolders, EVIDENCE_DIR, folderPath, holdsFolders, incidentFolderPaths, PLATFORM_DIR, synthesize, synthTargets, type DistTree, type SynthTarget } from './synthesize';
 
-/** What {@link synthIncidents} did. */
+/** What {@link synthIncidents} did (or, deferred, is ready to do). */
 export interface SynthIncidentsResult {
   /** The project's settings and guardrails, with only the incidents that were asked for (and exist). */
   readonly project: Project;
+  /** The folders rendered (paths under `dist/`), each with its files. */
+  readonly tree: DistTree;
   readonly diff: DistDiff;
+  /** Brings `dist/` in line with `tree` (see writeDist); done already unless the write was deferred. Runs once. */
+  readonly write: () => void;
+}
+
+/** Options of {@link synthIncidents}. */
+export interface SynthIncidentsOptions {
+  /**
+   * Render and compare, but leave the writing to the caller's `write()`: the intake commits the rendered
+   * files from memory and writes them while its push runs (see proposeChanges' `unwritten`). @default false
+   */
+  readonly deferWrite?: boolean;
 }
 
 /**
@@ -28,7 +41,7 @@ export interface SynthIncidentsResult {
  * `incidents/INC-1.ts`; missing ones are left out), then brings their folders in `dist/` up to date, lifted
  * incidents' folders removed. Throws ValidationError with nothing written.
  */
-export function synthIncidents(root: string, files: readonly string[]): SynthIncidentsResult {
+export function synthIncidents(root: string, files: readonly string[], options: SynthIncidentsOptions = {}): SynthIncidentsResult {
   const present = files.filter((f) => fs.existsSync(path.join(root, f)));
   // Fresh: a long-running process must see edited settings and incidents (unchanged bytes cost a hash, see load-module).
   const project = loadProject(root, { only: present, fresh: true });
@@ -39,8 +52,14 @@ export function synthIncidents(root: string, files: readonly string[]): SynthInc
   const tree = synthesize(project);
   const holders = distFolders(project).filter(holdsFolders).map((f) => f.path);
   const diff = diffDist(outdir, tree, others, holders);
-  writeDist(outdir, tree, diff);
-  return { project, diff };
+  let written = false;
+  const write = (): void => {
+    if (written) return;
+    writeDist(outdir, tree, diff);
+    written = true;
+  };
+  if (!options.deferWrite) write();
+  return { project, tree, diff, write };
 }
 
 /** The incident and capture folders present in `dist/` for a target, relative to `dist/`. */

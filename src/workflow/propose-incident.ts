@@ -12,14 +12,15 @@ import { notifyControllers, type NotifyOptions, type NotifyResult } from '../git
 import { openOrUpdateChangeRequest, type ChangeRequest, type ForgeCallOptions } from '../git/forge';
 import { openWorkTree } from '../git/runner';
 import { proposeChanges, type Change, type ProposeEvent, type ProposeResult } from '../git/repository';
+import type { UnwrittenFolders } from '../git/stage';
 import type { AirlockAction } from '../git/trailers';
 import { describeAction } from '../incident/describe-action';
 import type { Incident } from '../incident/types';
-import { INCIDENTS_DIR, type Project } from '../project/load-project';
+import { INCIDENTS_DIR } from '../project/load-project';
 import type { Settings } from '../settings/settings';
-import { synthIncidents } from '../synth/synth-incidents';
+import { synthIncidents, type SynthIncidentsResult } from '../synth/synth-incidents';
 import { DIST_DIR, synthProject } from '../synth/synth-project';
-import { incidentFolderPaths, sharedPaths, synthTargets } from '../synth/synthesize';
+import { incidentFolderPaths, sharedPaths, synthTargets, type DistTree } from '../synth/synthesize';
 import { planIncidents } from './plan-incidents';
 
 /** Push attempts before `propose` gives up (see RetryOptions: jittered exponential backoff, capped at 5 s). */
@@ -71,17 +72,35 @@ export function commitSubject(incident: Incident, action: AirlockAction): string
   return subject.length > 120 ? `${subject.slice(0, 117)}...` : subject;
 }
 
-function objectsSummary(root: string, settings: Settings, incident: Incident, action: AirlockAction): string {
+/** The objects the incident's folders hold: from `rendered` when it has the folder (not written yet), else from the disk. */
+function objectsSummary(root: string, settings: Settings, incident: Incident, action: AirlockAction, rendered?: DistTree): string {
   const folders = synthTargets(settings).flatMap((t) => incidentFolderPaths(t, incident));
   if (action === 'lift') return `All objects of ${folders.map((f) => `\`${DIST_DIR}/${f}/\``).join(', ')} are removed; the GitOps controller prunes them.`;
+  const namesIn = (folder: string): string[] => {
+    const files = rendered?.get(folder);
+    if (files) return [...files.keys()];
+    const dir = path.join(root, DIST_DIR, folder);
+    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  };
   return [
     ...folders.flatMap((folder) => {
-      const dir = path.join(root, DIST_DIR, folder);
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort() : [];
+      const files = namesIn(folder).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
       return files.length === 0 ? [] : [`Objects in \`${DIST_DIR}/${folder}/\`:`, '', ...files.map((f) => `- \`${f}\``), ''];
     }),
     'Run `airlock plan --inventory <snapshot>` for the proof of effectiveness.',
   ].join('\n');
+}
+
+/**
+ * The rendered folders as the proposal's unwritten folders: each with its files, a removed one as null. Folders
+ * holding others (`_evidence/`) are left out: on disk they also hold every other incident's folders, so the
+ * commit must see them written (proposeChanges then writes before staging).
+ */
+function unwrittenFolders(synthesized: SynthIncidentsResult): UnwrittenFolders {
+  const folders = new Map<string, ReadonlyMap<string, string> | null>();
+  for (const folder of synthesized.diff.folders) if (!synthesized.diff.holders.has(folder)) folders.set(`${DIST_DIR}/${folder}`, null);
+  for (const [folder, files] of synthesized.tree) if (!synthesized.diff.holders.has(folder)) folders.set(`${DIST_DIR}/${folder}`, files);
+  return { folders, write: synthesized.write };
 }
 
 /** One incident of {@link proposeIncidents}. */
@@ -128,9 +147,10 @@ export async function proposeIncident(options: ProposeIncidentOptions): Promise<
  */
 export async function proposeIncidents(options: ProposeIncidentsOptions): Promise<IncidentProposal[]> {
   const { root } = options;
-  const synth = (): Project =>
-    options.synth === 'incidents' ? synthIncidents(root, options.incidents.map((i) => `${INCIDENTS_DIR}/${i.id}.ts`)).project : synthProject(root).project;
-  const project = synth();
+  const files = options.incidents.map((i) => `${INCIDENTS_DIR}/${i.id}.ts`);
+  // The intake's batch: rendered now, committed from memory, written to dist/ while the push runs.
+  const synthesized = options.synth === 'incidents' ? synthIncidents(root, files, { deferWrite: true }) : undefined;
+  const project = synthesized?.project ?? synthProject(root).project;
   const remote = options.remote ?? project.settings.git.remote;
   const base = options.base ?? project.settings.git.base;
   const targets = synthTargets(project.settings);
@@ -153,7 +173,7 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
     return found.map(({ item, incident }) => {
       const action: AirlockAction = incident.status === 'lifted' ? 'lift' : onBase.has(incident.file) ? 'update' : 'contain';
       const subject = commitSubject(incident, action);
-      const plan = item.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], item.inventory)) : objectsSummary(root, project.settings, incident, action);
+      const plan = item.inventory && incident.status === 'active' ? formatPlanMarkdown(planIncidents(project, [incident], item.inventory)) : objectsSummary(root, project.settings, incident, action, synthesized?.tree);
       const body = [
         `**${incident.title}** — severity ${incident.severity}, owner ${incident.owner}${incident.ticket ? `, ticket ${incident.ticket}` : ''}.`,
         ...(item.liftReason ? ['', `Lifted because: ${item.liftReason}`] : []),
@@ -179,8 +199,10 @@ export async function proposeIncidents(options: ProposeIncidentsOptions): Promis
     branches: found.filter((f) => !f.item.direct).map((f) => `airlock/${f.incident.slug}`),
     remote,
     base,
+    ...(synthesized ? { unwritten: unwrittenFolders(synthesized) } : {}),
     resynthesize: async () => {
-      synth();
+      if (options.synth === 'incidents') synthIncidents(root, files);
+      else synthProject(root);
     },
     // Enough for a dozen responders pushing to one base at once (each push cycle takes about a second),
     // still bounded: the jittered delays add up to well under a minute.

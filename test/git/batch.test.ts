@@ -143,3 +143,54 @@ describe('proposeChanges', () => {
     git(me, 'fsck', '--no-progress', '--strict');
   });
 });
+
+describe('proposeChanges with folders not written yet', () => {
+  it('commits them from memory and writes them to the work tree while the push runs', async () => {
+    const me = world.clone('me');
+    write(me, 'incidents/INC-1.ts', "export default { id: 'INC-1' };\n");
+    const writes: string[] = [];
+    const unwritten = {
+      folders: new Map([['dist/inc-1', new Map([['networkpolicy.yaml', 'kind: NetworkPolicy\n']])]]),
+      write: () => {
+        writes.push('dist/inc-1');
+        write(me, 'dist/inc-1/networkpolicy.yaml', 'kind: NetworkPolicy\n');
+      },
+    };
+    let writtenWhenPushing: boolean | undefined;
+
+    const [result] = await proposeChanges({
+      cwd: me,
+      changes: [change('INC-1')],
+      unwritten,
+      retry: instantRetry(),
+      onEvent: (e) => {
+        if (e.kind === 'pushing') writtenWhenPushing = writes.length > 0;
+      },
+    });
+
+    assert.ok(result!.ok && result!.result.pushed);
+    assert.equal(writtenWhenPushing, false, 'staged from memory: nothing written before the push');
+    assert.deepEqual(writes, ['dist/inc-1']);
+    assert.equal(git(world.remote, 'show', 'airlock/inc-1:dist/inc-1/networkpolicy.yaml'), 'kind: NetworkPolicy\n');
+  });
+
+  it('writes them first when a path of the change holds one of them, and stages from the disk', async () => {
+    const me = world.clone('me');
+    write(me, 'incidents/INC-1.ts', "export default { id: 'INC-1' };\n");
+    write(me, 'dist/_evidence/other/keep.yaml', 'kept\n');
+    let written = false;
+    const unwritten = {
+      folders: new Map([['dist/_evidence/inc-1', new Map([['capture.yaml', 'kind: Job\n']])]]),
+      write: () => {
+        written = true;
+        write(me, 'dist/_evidence/inc-1/capture.yaml', 'kind: Job\n');
+      },
+    };
+
+    const [result] = await proposeChanges({ cwd: me, changes: [change('INC-1', undefined, 'dist/_evidence')], unwritten, retry: instantRetry() });
+
+    assert.ok(result!.ok && result!.result.pushed);
+    assert.ok(written);
+    assert.deepEqual(changedFiles(world.remote, remoteHead(world, 'airlock/inc-1')!), ['A\tdist/_evidence/inc-1/capture.yaml', 'A\tdist/_evidence/other/keep.yaml', 'A\tincidents/INC-1.ts']);
+  });
+});

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GitDeliveryError } from '../../src/git/errors';
 import { workTreeBlobs } from '../../src/git/work-tree-blobs';
 import { tempDir } from '../support/temp-dir';
-import { createWorld, git, write, type World } from './helpers';
+import { createWorld, git, gitInput, write, type World } from './helpers';
 
 let world: World;
 let me: string;
@@ -108,6 +108,28 @@ describe('workTreeBlobs', () => {
       assert.equal(await workTreeBlobs(me, ['dist/inc-1'], 'sha1'), undefined);
     });
   }
+
+  it('takes a folder not written yet from memory, as it will be', async () => {
+    write(me, 'dist/inc-1/stale.yaml', 'old\n');
+    const unwritten = new Map([['dist/inc-1', new Map([['a.yaml', 'a\n']])]]);
+
+    const hashed = await workTreeBlobs(me, ['dist/inc-1'], 'sha1', unwritten);
+
+    assert.deepEqual([...hashed!.files.keys()], ['dist/inc-1/a.yaml']);
+    assert.equal(hashed!.files.get('dist/inc-1/a.yaml')!.oid, gitInput(me, 'a\n', 'hash-object', '--stdin').trim());
+  });
+
+  it('refuses a folder not written yet that a folder pattern ignores', async () => {
+    write(me, '.gitignore', 'dist/inc-1/\n');
+
+    await assert.rejects(workTreeBlobs(me, ['dist/inc-1'], 'sha1', new Map([['dist/inc-1', new Map([['a.yaml', 'a\n']])]])), GitDeliveryError);
+  });
+
+  it('leaves the files to git add when a named path holds a folder not written yet', async () => {
+    write(me, 'dist/_evidence/other/keep.yaml', 'kept\n');
+
+    assert.equal(await workTreeBlobs(me, ['dist/_evidence'], 'sha1', new Map([['dist/_evidence/inc-1', new Map([['a.yaml', 'a\n']])]])), undefined);
+  });
 
   it('computes sha256 ids in a sha256 repository', async () => {
     const repo = tempDir('airlock-blobs-sha256-');

@@ -77,4 +77,17 @@ describe('synthesizing only the incidents just written', () => {
     assert.throws(() => synthIncidents(root, ['incidents/INC-9.ts']), (e: unknown) => e instanceof ValidationError && /kube-system/.test(e.message));
     assert.deepEqual(snapshotTree(path.join(root, 'dist')), before);
   });
+
+  test('a deferred write leaves dist/ untouched until write(), which then gives what synth writes', () => {
+    const { root, reference } = twins(EVIDENCE, (r) => fs.writeFileSync(path.join(r, 'incidents/INC-9.ts'), NEW));
+    const before = snapshotTree(path.join(root, 'dist'));
+
+    const { tree, write } = synthIncidents(root, ['incidents/INC-9.ts'], { deferWrite: true });
+    assert.deepEqual(snapshotTree(path.join(root, 'dist')), before);
+    assert.ok(tree.has('inc-9'));
+
+    write();
+    write();
+    assert.deepEqual(snapshotTree(path.join(root, 'dist')), snapshotTree(path.join(reference, 'dist')));
+  });
 });
