@@ -3,8 +3,9 @@
  * store their bytes as they are: what `git add --all -- <paths>` into an empty index would record, without its
  * one loose object file per blob (see pack-file.ts for why that matters).
  *
- * Git's rules that decide what a commit takes are asked of git itself, once per batch: `.gitignore` (and
- * `info/exclude`, `core.excludesFile`) through `git check-ignore`, attributes through `git check-attr`. Wherever
+ * Git's rules that decide what a commit takes are asked of git itself: `.gitignore` (and `info/exclude`,
+ * `core.excludesFile`) through `git check-ignore`, attributes through `git check-attr` (long-lived, see
+ * rule-checkers.ts). Wherever
  * git could store something other than the file's bytes, or record something other than a plain file, the
  * answer is undefined and the caller stages through `git add` (stage.ts), exact whatever the configuration:
  *
@@ -20,12 +21,9 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitDeliveryError } from './errors';
-import { runGitWithInput } from './git-process';
 import { objectId, type PackObject } from './pack-file';
+import { ruleCheckers, type RuleAnswers } from './rule-checkers';
 import type { TreeFile } from './tree-edit';
-
-/** Attributes that make git store something other than the file's bytes. */
-const CONVERTING_ATTRIBUTES = ['filter', 'ident', 'working-tree-encoding'] as const;
 
 /** What {@link workTreeBlobs} found: each file's mode and id, and the blobs to store. */
 export interface WorkTreeBlobs {
@@ -47,26 +45,6 @@ function regularFiles(top: string, path: string, stat: Stats | Dirent, out: stri
     if (entry.name === '.git') throw new NeedsGit();
     regularFiles(top, `${path}/${entry.name}`, entry, out);
   }
-}
-
-/** `check-ignore -z -v -n` records: source, line, pattern, path. A path is ignored by a pattern that is not a negation. */
-function ignoredPaths(answer: Buffer): Set<string> {
-  const fields = answer.toString('utf8').split('\0');
-  const ignored = new Set<string>();
-  for (let i = 0; i + 3 < fields.length; i += 4) {
-    const pattern = fields[i + 2]!;
-    if (pattern !== '' && !pattern.startsWith('!')) ignored.add(fields[i + 3]!);
-  }
-  return ignored;
-}
-
-/** Whether `check-attr -z` records (path, attribute, value) set any attribute to something but unspecified or unset. */
-function anyConverting(answer: Buffer): boolean {
-  const fields = answer.toString('utf8').split('\0');
-  for (let i = 0; i + 2 < fields.length; i += 3) {
-    if (fields[i + 2] !== 'unspecified' && fields[i + 2] !== 'unset') return true;
-  }
-  return false;
 }
 
 /**
@@ -123,11 +101,13 @@ export async function workTreeBlobs(
     // A carriage return: end-of-line conversion may apply.
     if (bytes.includes(0x0d)) return undefined;
   }
-  const [ignoreAnswer, attributeAnswer] = await Promise.all([
-    runGitWithInput(top, ['check-ignore', '--no-index', '-z', '-v', '-n', '--stdin'], `${[...named.map(asked), ...candidates].join('\0')}\0`).catch(noneIgnored),
-    candidates.length > 0 ? runGitWithInput(top, ['check-attr', '-z', '--stdin', ...CONVERTING_ATTRIBUTES], `${candidates.join('\0')}\0`) : Promise.resolve(Buffer.alloc(0)),
-  ]);
-  const ignored = ignoredPaths(ignoreAnswer);
+  let rules: RuleAnswers;
+  try {
+    rules = await ruleCheckers(top).check(named.map(asked), candidates);
+  } catch {
+    return undefined; // a checker that failed: git add applies the rules itself
+  }
+  const { ignored } = rules;
   const refused = named.filter((p) => ignored.has(asked(p)));
   if (refused.length > 0) {
     throw new GitDeliveryError(
@@ -136,7 +116,7 @@ export async function workTreeBlobs(
       'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed',
     );
   }
-  if (anyConverting(attributeAnswer)) return undefined;
+  if (rules.converting) return undefined;
   const files = new Map<string, TreeFile>();
   const blobs: PackObject[] = [];
   for (const [file, content] of contents) {
@@ -146,11 +126,4 @@ export async function workTreeBlobs(
     blobs.push({ type: 'blob', oid, content });
   }
   return { files, blobs };
-}
-
-/** `git check-ignore` exits with 1 when no path is ignored; its answer (the non-matching records) is still read. */
-function noneIgnored(error: unknown): Buffer {
-  const e = error as { exitCode?: number; stdout?: string };
-  if (e.exitCode === 1) return Buffer.from(e.stdout ?? '', 'utf8');
-  throw error;
 }
