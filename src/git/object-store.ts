@@ -1,8 +1,8 @@
 /**
  * Reading and writing git objects: a long-lived `cat-file --batch` (see git-process.ts) reads commits, trees and
  * refs; the objects Airlock computed (blobs of the work tree, trees, commits: stage.ts, tree-edit.ts) are
- * written as one pack per batch through `git index-pack`, which checks every object's format and computes its
- * id, and the ids it lists are checked against the computed ones.
+ * written as one pack per batch through `git index-pack --fsck-objects`, which checks every object's format
+ * and computes its id, and the ids it lists are checked against the computed ones.
  *
  * One store per repository directory, kept for the life of the process: the intake's writer asks every batch.
  * Trees are cached by id (an id names its content forever, so the cache is never stale); what a ref points to
@@ -121,7 +121,7 @@ export class ObjectStore {
   async writePack(objects: readonly PackObject[], algorithm: 'sha1' | 'sha256'): Promise<void> {
     if (objects.length === 0) return;
     const pack = encodePack(objects, algorithm);
-    const answer = (await runGitWithInput(this.dir, ['index-pack', '--stdin'], pack)).toString('utf8');
+    const answer = (await runGitWithInput(this.dir, ['index-pack', '--fsck-objects', '--stdin'], pack)).toString('utf8');
     const name = /^pack\t([0-9a-f]{40,64})$/m.exec(answer)?.[1];
     const objectsDir = await this.objectsDir();
     const listed = name ? packIndexIds(readFileSync(join(objectsDir, 'pack', `pack-${name}.idx`)), algorithm) : undefined;

@@ -4,10 +4,10 @@
  * one loose object file per blob (see pack-file.ts for why that matters).
  *
  * Git's rules that decide what a commit takes are asked of git itself: `.gitignore` (and `info/exclude`,
- * `core.excludesFile`) through `git check-ignore`, attributes through `git check-attr` (long-lived, see
- * rule-checkers.ts). Wherever
- * git could store something other than the file's bytes, or record something other than a plain file, the
- * answer is undefined and the caller stages through `git add` (stage.ts), exact whatever the configuration:
+ * `core.excludesFile`) through `git check-ignore`, attributes through `git check-attr` (both long-lived, see
+ * rule-checkers.ts). Wherever git could store something other than the file's bytes, or record something
+ * other than a plain file, the answer is undefined and the caller stages through `git add` (stage.ts), exact
+ * whatever the configuration:
  *
  * - a symlink, an executable file, anything that is not a regular file or folder, a nested repository;
  * - a carriage return in a file (end-of-line conversion: `core.autocrlf`, `text`, `eol`);
@@ -34,7 +34,7 @@ export interface WorkTreeBlobs {
 /** Thrown inside the walk when git must stage the files itself. */
 class NeedsGit extends Error {}
 
-/** Regular files at or under `path` (repository-relative, `/`-separated), folders walked in name order. */
+/** Regular files at or under `path` (repository-relative, `/`-separated); anything else means git must stage. */
 function regularFiles(top: string, path: string, stat: Stats | Dirent, out: string[]): void {
   if (stat.isFile()) {
     out.push(path);
