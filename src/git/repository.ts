@@ -159,6 +159,7 @@ interface Pending {
   /** Branch the commit goes to. */
   readonly target: string;
   readonly message: string;
+  /** Where the message is written for `git commit-tree`, when git must make the commit (see attemptBatch). */
   readonly messageFile: string;
   /** The head the first attempt built on; a retry rebases from it onto the new head. */
   original?: string;
@@ -197,7 +198,7 @@ export async function proposeChanges(options: ProposeChangesOptions): Promise<Ch
     let heads = fetched;
     const onBase = options.probe?.length ? await pathsInCommit(git, baseHead(heads, remote, base), options.probe) : new Set<string>();
     const changes = typeof options.changes === 'function' ? options.changes(onBase) : options.changes;
-    const pending = await Promise.all(changes.map((change, index) => prepare(change, index, base, tmp)));
+    const pending = changes.map((change, index) => prepare(change, index, base, tmp));
     const targets = pending.filter((p) => p.mode.kind === 'branch').map((p) => p.target);
     const twice = targets.find((t, i) => targets.indexOf(t) !== i);
     if (twice) throw new GitDeliveryError('propose', `two changes of one batch go to branch '${twice}'`, 'propose them one after the other, or as one change');
@@ -252,7 +253,7 @@ function unique(xs: readonly string[]): string[] {
   return [...new Set(xs)];
 }
 
-async function prepare(change: Change, index: number, base: string, tmp: string): Promise<Pending> {
+function prepare(change: Change, index: number, base: string, tmp: string): Pending {
   const paths = normalizeChangePaths(change.paths);
   const target = change.mode.kind === 'branch' ? change.mode.branch : base;
   if (change.mode.kind === 'branch') {
@@ -264,9 +265,7 @@ async function prepare(change: Change, index: number, base: string, tmp: string)
   const { breakGlass: _ignored, ...rest } = change.trailers;
   const trailers: Trailers = change.mode.kind === 'direct' ? { ...rest, breakGlass: change.mode.reason } : rest;
   const message = formatCommitMessage({ subject: change.subject, ...(change.body !== undefined ? { body: change.body } : {}), trailers });
-  const messageFile = join(tmp, `message-${index}`);
-  await writeFile(messageFile, message, 'utf8');
-  return { index, paths, mode: change.mode, target, message, messageFile, attempts: 0 };
+  return { index, paths, mode: change.mode, target, message, messageFile: join(tmp, `message-${index}`), attempts: 0 };
 }
 
 function baseHead(heads: RemoteHeads, remote: string, base: string): string {
@@ -363,7 +362,10 @@ async function attemptBatch(
   const store = objectStore(git.dir);
   if (!identity) await store.writePack(objects, algorithm);
   const commit = async (b: (typeof built)[number], parent: string): Promise<string> => {
-    if (!identity) return commitTree(committer, b.tree.oid(), parent, b.item.messageFile);
+    if (!identity) {
+      await writeFile(b.item.messageFile, b.item.message, 'utf8');
+      return commitTree(committer, b.tree.oid(), parent, b.item.messageFile);
+    }
     const object = commitObject(algorithm, { tree: b.tree.oid(), parent, ...identity, message: b.item.message });
     computed.push(object);
     return object.oid;
