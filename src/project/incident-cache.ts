@@ -21,18 +21,26 @@
  * `synth --no-cache` rewrites it. The cache lives in `node_modules/.cache/airlock/`, the convention for tool
  * caches.
  *
- * The file is a snapshot (one JSON line) followed by a journal: when a run changed a few entries, it appends
- * one line per changed entry instead of rewriting the whole snapshot (3 MB of JSON for 5,000 incidents, about
- * a tenth of an incremental synth). Each journal line names the cache key it was written under and is ignored
- * under any other; a line cut short by a crash ends the journal. After {@link JOURNAL_LIMIT} lines, or when
- * the key or the environment changed, the next save writes a new snapshot (temp file, then rename).
+ * The file is a snapshot (one line) followed by a journal: when a run changed a few entries, it appends one
+ * line per changed entry instead of rewriting the whole snapshot (3 MB for 5,000 incidents, about a tenth of
+ * an incremental synth). Each journal line names the cache key it was written under and is ignored under any
+ * other; a line cut short by a crash ends the journal. After {@link JOURNAL_LIMIT} lines, or when the key or
+ * the environment changed, the next save writes a new snapshot (temp file, then rename).
+ *
+ * Each incident is stored as its {@link EntryRecord} (what checking its file and listing its folders need)
+ * and, apart from it, the incident's own JSON text, parsed only when the incident itself is needed (see
+ * IncidentOutline): a run that renders one incident of 5,000 parses one, not 5,000. The texts follow their
+ * line's JSON, each after a tab, which JSON text never holds outside its strings (JSON.stringify escapes it
+ * there): the snapshot is `<header>\t<incident 1>\t<incident 2>...`, the header listing the records in the
+ * same order; a journal line that records an entry is `<journal line>\t<incident>`.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Incident } from '../incident/types';
+import { IncidentOutline } from './incident-outline';
 
-const CACHE_FORMAT = 5;
+const CACHE_FORMAT = 6;
 
 /** Journal lines a cache file may hold before a save compacts it into a new snapshot. */
 export const JOURNAL_LIMIT = 256;
@@ -48,10 +56,44 @@ interface Entry {
   readonly hash: string;
   /** {@link fileStamp} of the incident file when `hash` was taken, once settled. */
   stamp?: string;
-  readonly incident: Incident;
-  /** Fingerprints of the incident's `dist/` folders (`<slug>` or `<cluster>/<slug>`) as last written or verified. */
-  folders?: Record<string, string>;
+  readonly incident: IncidentOutline;
+  /**
+   * The incident's `dist/` folders (`<slug>` or `<cluster>/<slug>`) and their fingerprints as last written or
+   * verified, in pairs: `[folder, fingerprint, folder, fingerprint...]`. Not an object keyed by folder: every
+   * incident has folders of its own names, and thousands of objects each of a different shape made reading
+   * the cache three times slower.
+   */
+  folders: readonly string[];
 }
+
+/** The fingerprint recorded for one of an entry's folders. */
+function recordedFingerprint(entry: Entry | undefined, folder: string): string | undefined {
+  const folders = entry?.folders ?? [];
+  for (let i = 0; i < folders.length; i += 2) if (folders[i] === folder) return folders[i + 1];
+  return undefined;
+}
+
+/** Folder pairs (see Entry.folders) with `folder`'s fingerprint set. */
+function withFingerprint(folders: readonly string[], folder: string, fingerprint: string): string[] {
+  const others: string[] = [];
+  for (let i = 0; i < folders.length; i += 2) if (folders[i] !== folder) others.push(folders[i], folders[i + 1]);
+  return [...others, folder, fingerprint];
+}
+
+/**
+ * An entry as the cache file stores it, before its incident's JSON text: a tuple rather than an object, as
+ * there are thousands to read on every run.
+ */
+type EntryRecord = [
+  file: string,
+  hash: string,
+  stamp: string | null,
+  slug: string,
+  status: Incident['status'],
+  clusters: readonly string[] | null,
+  captures: boolean,
+  folders: readonly string[],
+];
 
 /** A folder not owned by an incident (the platform): trusted while its input and fingerprint are unchanged. */
 interface SharedFolder {
@@ -66,60 +108,98 @@ export interface StampedHash {
   readonly hash: string;
 }
 
-/** The snapshot: the cache file's first line. */
-interface CacheFile {
+/** The snapshot's header: the cache file's first line up to its first tab (the incidents' texts follow). */
+interface CacheHeader {
   readonly format: number;
   readonly key: string;
   /** The content hashes behind `key`, by path relative to the root. */
   readonly environment: Record<string, StampedHash>;
   readonly shared: Record<string, SharedFolder>;
-  readonly entries: Record<string, Entry>;
+  /** One per incident text after the header, in the same order. */
+  readonly entries: readonly EntryRecord[];
+}
+
+/** What a cache file holds: its snapshot with its journal applied. */
+interface CacheData {
+  readonly key: string;
+  readonly environment: Record<string, StampedHash>;
+  readonly shared: Record<string, SharedFolder>;
+  readonly entries: Map<string, Entry>;
 }
 
 /**
- * One journal line: the new state of an incident file's entry or of a shared folder (`null`: forgotten),
- * under the cache key `key`.
+ * One journal line under the cache key `key`: an incident file's entry recorded (its incident's JSON text
+ * follows on the line) or forgotten, or the new state of a shared folder (`null`: forgotten).
  */
 type JournalLine =
-  | { readonly key: string; readonly entry: string; readonly value: Entry | null }
+  | { readonly key: string; readonly entry: EntryRecord }
+  | { readonly key: string; readonly forget: string }
   | { readonly key: string; readonly shared: string; readonly value: SharedFolder | null };
+
+function toRecord(file: string, entry: Entry): EntryRecord {
+  const { slug, status, clusters, captures } = entry.incident;
+  return [file, entry.hash, entry.stamp ?? null, slug, status, clusters ?? null, captures, entry.folders];
+}
+
+function fromRecord(record: EntryRecord, json: string): Entry {
+  const [file, hash, stamp, slug, status, clusters, captures, folders] = record;
+  const incident = IncidentOutline.lazy({ file, slug, status, clusters: clusters ?? undefined, captures }, json);
+  return { hash, stamp: stamp ?? undefined, incident, folders };
+}
+
+/** A line's JSON and the texts after it (see the module comment). */
+function splitLine(line: string): { head: string; texts: string[] } {
+  const [head, ...texts] = line.split('\t');
+  return { head, texts };
+}
 
 /**
  * Reads a cache file: the snapshot with the journal lines written under its key applied. `damaged` when
  * reading stopped at a line cut short (a crash mid-append): the next save must compact, or later lines
  * appended after the broken one would never be read.
  */
-function readCacheFile(file: string): { data: Partial<CacheFile>; journal: number; damaged: boolean } {
+function readCacheFile(file: string): { data?: CacheData; journal: number; damaged: boolean } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return { data: {}, journal: 0, damaged: false }; // No cache yet.
+    return { journal: 0, damaged: false }; // No cache yet.
   }
   let end = text.indexOf('\n');
-  let data: Partial<CacheFile>;
+  let data: CacheData;
   try {
-    data = JSON.parse(end < 0 ? text : text.slice(0, end)) as CacheFile;
+    // A snapshot is written whole (temp file, rename): one without its newline is not one.
+    if (end < 0) throw new Error('a snapshot without its newline');
+    const { head, texts } = splitLine(text.slice(0, end));
+    const header = JSON.parse(head) as CacheHeader;
+    if (header.format !== CACHE_FORMAT) return { journal: 0, damaged: false };
+    if (header.entries.length !== texts.length) throw new Error('as many incident texts as records');
+    const entries = new Map<string, Entry>();
+    header.entries.forEach((record, i) => entries.set(record[0], fromRecord(record, texts[i])));
+    data = { key: header.key, environment: header.environment, shared: header.shared, entries };
   } catch {
-    return { data: {}, journal: 0, damaged: true };
+    return { journal: 0, damaged: true };
   }
   let journal = 0;
-  while (end >= 0 && end + 1 < text.length && data.entries && data.shared) {
+  while (end + 1 < text.length) {
     const start = end + 1;
     end = text.indexOf('\n', start);
     let line: JournalLine;
+    let texts: string[];
     try {
       if (end < 0) throw new Error('a last line without its newline');
-      line = JSON.parse(text.slice(start, end)) as JournalLine;
+      const split = splitLine(text.slice(start, end));
+      line = JSON.parse(split.head) as JournalLine;
+      texts = split.texts;
+      if (texts.length !== ('entry' in line ? 1 : 0)) throw new Error('an incident text for an entry recorded, and only then');
     } catch {
       return { data, journal, damaged: true };
     }
     journal++;
     if (line.key !== data.key) continue;
-    if ('entry' in line) {
-      if (line.value) data.entries[line.entry] = line.value;
-      else delete data.entries[line.entry];
-    } else if (line.value) data.shared[line.shared] = line.value;
+    if ('entry' in line) data.entries.set(line.entry[0], fromRecord(line.entry, texts[0]));
+    else if ('forget' in line) data.entries.delete(line.forget);
+    else if (line.value) data.shared[line.shared] = line.value;
     else delete data.shared[line.shared];
   }
   return { data, journal, damaged: false };
@@ -220,6 +300,12 @@ export function folderFingerprint(dir: string): string | undefined {
   return `${d.ino}:${micros(d.mtimeMs)}:${micros(d.ctimeMs)}|${k ? statStamp(k) : '-'}`;
 }
 
+/**
+ * Who a `dist/` folder belongs to: an incident (by its file) or, for a shared folder (the platform), what it is
+ * rendered from (`input`, a hash).
+ */
+export type FolderOwner = { readonly file: string } | { readonly input: string };
+
 /** The synth cache of one project. */
 export class IncidentCache {
   /** The snapshot must be rewritten: a new key or environment, or no cache file yet. */
@@ -236,7 +322,7 @@ export class IncidentCache {
     private readonly key: string,
     private readonly environment: Record<string, StampedHash>,
     private readonly shared: Record<string, SharedFolder>,
-    private readonly entries: Record<string, Entry>,
+    private readonly entries: Map<string, Entry>,
     /** Journal lines in the cache file after its snapshot. */
     private journal: number,
   ) {}
@@ -254,11 +340,10 @@ export class IncidentCache {
     const now = options.now ?? Date.now();
     const file = IncidentCache.fileFor(root);
     const { data, journal, damaged } = readCacheFile(file);
-    const current = data.format === CACHE_FORMAT;
-    const environment = current && data.environment ? { ...data.environment } : {};
+    const environment = { ...data?.environment };
     const key = environmentKey(root, environment, now);
-    const valid = current && data.key === key;
-    const cache = new IncidentCache(now, file, key, environment, valid ? data.shared ?? {} : {}, valid ? data.entries ?? {} : {}, journal);
+    const valid = data?.key === key;
+    const cache = new IncidentCache(now, file, key, environment, valid ? data.shared : {}, valid ? data.entries : new Map(), journal);
     // A new key, or environment hashes refreshed with new stamps: worth saving.
     cache.rewrite = !valid || damaged || JSON.stringify(environment) !== JSON.stringify(data.environment);
     return cache;
@@ -269,7 +354,7 @@ export class IncidentCache {
    * file's stamp is unchanged, otherwise its bytes hashed now.
    */
   hashFile(file: string, absolute: string): string {
-    const entry = this.entries[file];
+    const entry = this.entries.get(file);
     const stamp = fileStamp(absolute, this.now);
     if (stamp && entry?.stamp === stamp) return entry.hash;
     const hash = sha256(fs.readFileSync(absolute));
@@ -282,17 +367,18 @@ export class IncidentCache {
     return hash;
   }
 
-  /** The validated incident for a file whose bytes hash to `hash`, if known. */
-  incident(file: string, hash: string): Incident | undefined {
-    const entry = this.entries[file];
+  /** The validated incident for a file whose bytes hash to `hash`, if known (parsed when first read: see IncidentOutline). */
+  incident(file: string, hash: string): IncidentOutline | undefined {
+    const entry = this.entries.get(file);
     return entry?.hash === hash ? entry.incident : undefined;
   }
 
   /** Records a validated incident. */
-  setIncident(file: string, hash: string, incident: Incident): void {
-    if (this.entries[file]?.hash === hash) return;
+  setIncident(file: string, hash: string, incident: Incident | IncidentOutline): void {
+    if (this.entries.get(file)?.hash === hash) return;
     const stamp = this.stamps.get(file);
-    this.entries[file] = { hash, incident, ...(stamp ? { stamp } : {}) };
+    const outline = incident instanceof IncidentOutline ? incident : IncidentOutline.of(incident);
+    this.entries.set(file, { hash, stamp, incident: outline, folders: [] });
     this.changedEntries.add(file);
   }
 
@@ -300,8 +386,8 @@ export class IncidentCache {
    * Whether a `dist/` folder is as Airlock last wrote or verified it: for an incident's folder, for this
    * incident file; for a shared folder (the platform), for this `input` (a hash of what it is rendered from).
    */
-  folderUpToDate(owner: Incident | { readonly input: string }, folder: string, distDir: string): boolean {
-    const recorded = 'input' in owner ? this.sharedFingerprint(folder, owner.input) : this.entries[owner.file]?.folders?.[folder];
+  folderUpToDate(owner: FolderOwner, folder: string, distDir: string): boolean {
+    const recorded = 'input' in owner ? this.sharedFingerprint(folder, owner.input) : recordedFingerprint(this.entries.get(owner.file), folder);
     return recorded !== undefined && folderFingerprint(`${distDir}${path.sep}${folder}`) === recorded;
   }
 
@@ -311,7 +397,7 @@ export class IncidentCache {
   }
 
   /** Records the folder's state after a write or a full comparison. */
-  setFolder(owner: Incident | { readonly input: string }, folder: string, distDir: string): void {
+  setFolder(owner: FolderOwner, folder: string, distDir: string): void {
     const fingerprint = folderFingerprint(`${distDir}${path.sep}${folder}`);
     if (fingerprint === undefined) return;
     if ('input' in owner) {
@@ -320,17 +406,17 @@ export class IncidentCache {
       this.changedShared.add(folder);
       return;
     }
-    const entry = this.entries[owner.file];
-    if (!entry || entry.folders?.[folder] === fingerprint) return;
-    entry.folders = { ...entry.folders, [folder]: fingerprint };
+    const entry = this.entries.get(owner.file);
+    if (!entry || recordedFingerprint(entry, folder) === fingerprint) return;
+    entry.folders = withFingerprint(entry.folders, folder, fingerprint);
     this.changedEntries.add(owner.file);
   }
 
   /** Forgets incidents whose files are gone, and shared folders no longer synthesized. */
   retain(files: ReadonlySet<string>, sharedFolders: ReadonlySet<string> = new Set(Object.keys(this.shared))): void {
-    for (const file of Object.keys(this.entries)) {
+    for (const file of this.entries.keys()) {
       if (!files.has(file)) {
-        delete this.entries[file];
+        this.entries.delete(file);
         this.changedEntries.add(file);
       }
     }
@@ -363,19 +449,23 @@ export class IncidentCache {
   private writeSnapshot(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const temp = `${this.file}.${process.pid}.tmp`;
-    const data: CacheFile = { format: CACHE_FORMAT, key: this.key, environment: this.environment, shared: this.shared, entries: this.entries };
-    fs.writeFileSync(temp, `${JSON.stringify(data)}\n`);
+    const entries = [...this.entries];
+    const header: CacheHeader = { format: CACHE_FORMAT, key: this.key, environment: this.environment, shared: this.shared, entries: entries.map(([file, entry]) => toRecord(file, entry)) };
+    fs.writeFileSync(temp, `${[JSON.stringify(header), ...entries.map(([, entry]) => entry.incident.json())].join('\t')}\n`);
     fs.renameSync(temp, this.file);
     this.journal = 0;
   }
 
   /** One write of whole lines, in append mode: a concurrent writer's lines land before or after, not inside. */
   private appendJournal(): void {
-    const lines: JournalLine[] = [
-      ...[...this.changedEntries].map((entry) => ({ key: this.key, entry, value: this.entries[entry] ?? null })),
-      ...[...this.changedShared].map((shared) => ({ key: this.key, shared, value: this.shared[shared] ?? null })),
-    ];
-    fs.appendFileSync(this.file, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const lines: string[] = [];
+    for (const file of this.changedEntries) {
+      const entry = this.entries.get(file);
+      const line: JournalLine = entry ? { key: this.key, entry: toRecord(file, entry) } : { key: this.key, forget: file };
+      lines.push(entry ? `${JSON.stringify(line)}\t${entry.incident.json()}\n` : `${JSON.stringify(line)}\n`);
+    }
+    for (const shared of this.changedShared) lines.push(`${JSON.stringify({ key: this.key, shared, value: this.shared[shared] ?? null } satisfies JournalLine)}\n`);
+    fs.appendFileSync(this.file, lines.join(''));
     this.journal += lines.length;
   }
 }

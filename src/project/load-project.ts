@@ -10,6 +10,7 @@ import type { Incident } from '../incident/types';
 import { resolveGuardrails, resolveSettings, type Guardrails, type Settings } from '../settings/settings';
 import { validateGuardrails, validateSettings } from '../settings/validate-settings';
 import type { IncidentCache } from './incident-cache';
+import { IncidentOutline } from './incident-outline';
 import { loadDefaultExport } from './load-module';
 
 /** Where a project keeps its declarations (the top-level layout is fixed by DESIGN.md). */
@@ -35,6 +36,12 @@ export interface Project {
   readonly guardrails: Guardrails;
   /** Every incident, active and lifted, ordered by id. */
   readonly incidents: readonly Incident[];
+}
+
+/** A project with its incidents in outline, each parsed only when its `incident` is read (see IncidentOutline). */
+export interface ProjectOutline extends Omit<Project, 'incidents'> {
+  /** Every incident, active and lifted, ordered by slug. */
+  readonly incidents: readonly IncidentOutline[];
 }
 
 /** Options of {@link loadProject}. */
@@ -84,6 +91,15 @@ export function incidentFiles(root: string): string[] {
 
 /** Loads and validates the whole project; throws one ValidationError listing every problem. */
 export function loadProject(root: string, options: LoadProjectOptions = {}): Project {
+  const { incidents, ...rest } = loadProjectOutline(root, options);
+  return { ...rest, incidents: incidents.map((i) => i.incident) };
+}
+
+/**
+ * {@link loadProject} with the incidents in outline: those the cache knows are not parsed until their
+ * `incident` is read (a synth needs few of them).
+ */
+export function loadProjectOutline(root: string, options: LoadProjectOptions = {}): ProjectOutline {
   const fresh = options.fresh ?? false;
   const problems: Problem[] = [];
   const settingsRaw = loadOptional(root, SETTINGS_FILE, fresh, problems);
@@ -92,7 +108,7 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
   const settings = resolveSettings(settingsRaw as never);
   const guardrails = resolveGuardrails(guardrailsRaw as never);
 
-  const incidents: Incident[] = [];
+  const incidents: IncidentOutline[] = [];
   const bySlug = new Map<string, string>();
   for (const file of options.only ?? incidentFiles(root)) {
     const absolute = path.join(root, file);
@@ -112,11 +128,11 @@ export function loadProject(root: string, options: LoadProjectOptions = {}): Pro
       const result = validateIncident(loaded.value, { file, guardrails, clusters: settings.clusters.map((cl) => cl.name) });
       problems.push(...result.problems);
       if (!result.incident) continue;
-      incident = result.incident;
+      incident = IncidentOutline.of(result.incident);
       if (options.cache && onlyKnownDependencies(root, absolute)) options.cache.setIncident(file, hash, incident);
     }
     const other = bySlug.get(incident.slug);
-    if (other) problems.push({ file, field: 'id', message: `"${incident.id}" is also the id of ${other} (ids are compared case-insensitively)`, hint: 'a unique incident id' });
+    if (other) problems.push({ file, field: 'id', message: `"${incident.incident.id}" is also the id of ${other} (ids are compared case-insensitively)`, hint: 'a unique incident id' });
     else bySlug.set(incident.slug, file);
     incidents.push(incident);
   }

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { IncidentCache, sha256 } from '../project/incident-cache';
-import { loadProject, type Project } from '../project/load-project';
+import { loadProjectOutline, type Project, type ProjectOutline } from '../project/load-project';
 import { diffDist, isClean, writeDist, type DistDiff } from './dist-writer';
 import { distFolders, holdsFolders, synthesize, type SynthTarget } from './synthesize';
 
@@ -28,6 +28,7 @@ export interface SynthProjectOptions {
 
 /** What a synthesis did (or, with `check`, would do). */
 export interface SynthResult {
+  /** The project synthesized; its incidents that the cache had and nothing rendered are parsed on first read. */
   readonly project: Project;
   readonly diff: DistDiff;
   /** True when `dist/` already matched. */
@@ -37,21 +38,21 @@ export interface SynthResult {
 }
 
 /** What a shared folder (the platform) is rendered from, for the cache: the target's settings and the guardrails. */
-function sharedInput(project: Project, target: SynthTarget): { input: string } {
+function sharedInput(project: ProjectOutline, target: SynthTarget): { input: string } {
   return { input: sha256(JSON.stringify([target.cluster ?? null, target.settings, project.guardrails])) };
 }
 
 /** Loads, validates, synthesizes and (unless `check`) writes. Throws ValidationError with nothing written. */
 export function synthProject(root: string, options: SynthProjectOptions = {}): SynthResult {
   const cache = options.cache === false || options.check ? undefined : IncidentCache.open(root);
-  const project = loadProject(root, { cache });
+  const project = loadProjectOutline(root, { cache });
   const outdir = options.outdir ?? path.join(root, DIST_DIR);
   const folders = distFolders(project).map((f) => ({ ...f, owner: f.incident ?? sharedInput(project, f.target) }));
   // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
   const trusted = new Set(cache ? folders.filter((f) => cache.folderUpToDate(f.owner, f.path, outdir)).map((f) => f.path) : []);
   // Only incidents with a folder to render: listing the folders of the others again would find them all trusted.
   const rendering = new Set(folders.filter((f) => f.incident && !trusted.has(f.path)).map((f) => f.incident));
-  const tree = synthesize({ ...project, incidents: project.incidents.filter((i) => rendering.has(i)), skip: trusted });
+  const tree = synthesize({ ...project, incidents: project.incidents.filter((i) => rendering.has(i)).map((i) => i.incident), skip: trusted });
   const diff = diffDist(outdir, tree, trusted, folders.filter(holdsFolders).map((f) => f.path));
   if (!options.check) writeDist(outdir, tree, diff);
   if (cache) {
@@ -59,5 +60,13 @@ export function synthProject(root: string, options: SynthProjectOptions = {}): S
     cache.retain(new Set(project.incidents.map((i) => i.file)), new Set(folders.filter((f) => !f.incident).map((f) => f.path)));
     cache.save();
   }
-  return { project, diff, clean: isClean(diff), active: project.incidents.filter((i) => i.status === 'active').length };
+  let whole: Project | undefined;
+  return {
+    get project(): Project {
+      return (whole ??= { ...project, incidents: project.incidents.map((i) => i.incident) });
+    },
+    diff,
+    clean: isClean(diff),
+    active: project.incidents.filter((i) => i.status === 'active').length,
+  };
 }

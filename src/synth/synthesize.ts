@@ -8,6 +8,7 @@
  */
 import type * as Cdk8s from 'cdk8s';
 import type { Incident } from '../incident/types';
+import { IncidentOutline } from '../project/incident-outline';
 import type { Guardrails, Settings } from '../settings/settings';
 import type * as CaptureChartModule from './capture-chart';
 import type * as IncidentChartModule from './incident-chart';
@@ -86,7 +87,7 @@ export function folderPath(target: Pick<SynthTarget, 'cluster'>, folder: string)
 }
 
 /** Whether an incident applies to a target (its `clusters`, or every cluster). */
-export function targets(incident: Incident, target: Pick<SynthTarget, 'cluster'>): boolean {
+export function targets(incident: Pick<Incident, 'status' | 'clusters'>, target: Pick<SynthTarget, 'cluster'>): boolean {
   return incident.status === 'active' && (target.cluster === undefined || incident.clusters === undefined || incident.clusters.includes(target.cluster));
 }
 
@@ -94,9 +95,9 @@ export function targets(incident: Incident, target: Pick<SynthTarget, 'cluster'>
  * One folder of the `dist/` tree, by what it holds and so who owns it: the platform and the two fixed evidence
  * folders are shared (rendered from the settings alone), an incident owns its containment and capture folders.
  */
-export type DistFolder =
+export type DistFolder<I extends Incident | IncidentOutline = Incident> =
   | { readonly kind: 'platform' | 'evidence-root' | 'capture-root'; readonly path: string; readonly target: SynthTarget; readonly incident?: undefined }
-  | { readonly kind: 'incident' | 'capture'; readonly path: string; readonly target: SynthTarget; readonly incident: Incident };
+  | { readonly kind: 'incident' | 'capture'; readonly path: string; readonly target: SynthTarget; readonly incident: I };
 
 /** Whether a folder holds other folders (the evidence root and the capture root), whatever it holds now. */
 export function holdsFolders(folder: Pick<DistFolder, 'kind'>): boolean {
@@ -104,8 +105,8 @@ export function holdsFolders(folder: Pick<DistFolder, 'kind'>): boolean {
 }
 
 /** Whether an incident has anything to capture under these settings (without `evidence`, only the runbook does). */
-export function hasCapture(incident: Incident, settings: Settings): boolean {
-  return settings.evidence !== undefined && incident.actions.some((a) => a.kind === 'captureEvidence');
+export function hasCapture(incident: Incident | IncidentOutline, settings: Settings): boolean {
+  return settings.evidence !== undefined && (incident instanceof IncidentOutline ? incident.captures : incident.actions.some((a) => a.kind === 'captureEvidence'));
 }
 
 /** An incident's capture folder for a target, relative to `dist/`. */
@@ -138,9 +139,9 @@ export function sharedPaths(target: SynthTarget): SharedPath[] {
   ];
 }
 
-/** Every folder the input synthesizes to, by owner: shared (no incident) or an incident. */
-export function distFolders(input: Omit<SynthInput, 'skip'>): DistFolder[] {
-  return synthTargets(input.settings).flatMap((target): DistFolder[] => {
+/** Every folder the input synthesizes to, by owner: shared (no incident) or an incident (or its outline). */
+export function distFolders<I extends Incident | IncidentOutline = Incident>(input: Omit<SynthInput, 'skip' | 'incidents'> & { readonly incidents: readonly I[] }): DistFolder<I>[] {
+  return synthTargets(input.settings).flatMap((target): DistFolder<I>[] => {
     const active = input.incidents.filter((i) => targets(i, target));
     return [
       { kind: 'platform', path: folderPath(target, PLATFORM_DIR), target },

@@ -74,10 +74,25 @@ describe('synth cache file', () => {
   test('journal lines written under another cache key are ignored', () => {
     const root = project();
     record(root, 'INC-1', 'h1');
-    const file = IncidentCache.fileFor(root);
-    fs.appendFileSync(file, `${JSON.stringify({ key: 'another key', entry: 'incidents/INC-2.ts', value: { hash: 'h2', incident: incident('INC-2') } })}\n`);
+    record(root, 'INC-2', 'h2');
+    const [snapshot, line] = lines(root);
+    const { key } = JSON.parse(snapshot.split('\t')[0]) as { key: string };
+    fs.writeFileSync(IncidentCache.fileFor(root), `${snapshot}\n${line.replace(key, 'another key')}\n`);
     assert.ok(!known(root, 'INC-2', 'h2'));
     assert.ok(known(root, 'INC-1', 'h1'));
+  });
+
+  test('an incident reads back whole, from the snapshot and from the journal', () => {
+    const root = project();
+    record(root, 'INC-1', 'h1');
+    record(root, 'INC-2', 'h2');
+    assert.equal(lines(root).length, 2);
+    const cache = IncidentCache.open(root, { now: settled() });
+    for (const [id, hash] of [['INC-1', 'h1'], ['INC-2', 'h2']]) {
+      const outline = cache.incident(`incidents/${id}.ts`, hash);
+      assert.deepEqual(outline?.incident, incident(id));
+      assert.deepEqual([outline?.file, outline?.slug, outline?.status, outline?.captures], [`incidents/${id}.ts`, id.toLowerCase(), 'active', false]);
+    }
   });
 
   test('a line cut short ends the journal, and the next save writes a new snapshot', () => {
