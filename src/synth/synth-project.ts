@@ -3,10 +3,11 @@
  * validate the whole project first, render everything in memory, and only then touch `dist/`.
  */
 import * as path from 'node:path';
-import { IncidentCache, sha256 } from '../project/incident-cache';
+import { IncidentCache, sha256, type FolderOwner } from '../project/incident-cache';
+import type { IncidentOutline } from '../project/incident-outline';
 import { loadProjectOutline, type Project, type ProjectOutline } from '../project/load-project';
 import { diffDist, isClean, writeDist, type DistDiff } from './dist-writer';
-import { distFolders, holdsFolders, synthesize, type SynthTarget } from './synthesize';
+import { distFolders, holdsFolders, synthesize, type DistFolder, type SynthTarget } from './synthesize';
 
 /** Folder of the synthesized manifests, relative to the project root. */
 export const DIST_DIR = 'dist';
@@ -47,16 +48,17 @@ export function synthProject(root: string, options: SynthProjectOptions = {}): S
   const cache = options.cache === false || options.check ? undefined : IncidentCache.open(root);
   const project = loadProjectOutline(root, { cache });
   const outdir = options.outdir ?? path.join(root, DIST_DIR);
-  const folders = distFolders(project).map((f) => ({ ...f, owner: f.incident ?? sharedInput(project, f.target) }));
+  const folders = distFolders(project);
+  const owner = (f: DistFolder<IncidentOutline>): FolderOwner => f.incident ?? sharedInput(project, f.target);
   // Folders the cache vouches for are neither rendered nor read; everything else is compared byte for byte.
-  const trusted = new Set(cache ? folders.filter((f) => cache.folderUpToDate(f.owner, f.path, outdir)).map((f) => f.path) : []);
+  const trusted = new Set(cache ? folders.filter((f) => cache.folderUpToDate(owner(f), f.path, outdir)).map((f) => f.path) : []);
   // Only incidents with a folder to render: listing the folders of the others again would find them all trusted.
   const rendering = new Set(folders.filter((f) => f.incident && !trusted.has(f.path)).map((f) => f.incident));
   const tree = synthesize({ ...project, incidents: project.incidents.filter((i) => rendering.has(i)).map((i) => i.incident), skip: trusted });
   const diff = diffDist(outdir, tree, trusted, folders.filter(holdsFolders).map((f) => f.path));
   if (!options.check) writeDist(outdir, tree, diff);
   if (cache) {
-    for (const f of folders) if (!trusted.has(f.path)) cache.setFolder(f.owner, f.path, outdir);
+    for (const f of folders) if (!trusted.has(f.path)) cache.setFolder(owner(f), f.path, outdir);
     cache.retain(new Set(project.incidents.map((i) => i.file)), new Set(folders.filter((f) => !f.incident).map((f) => f.path)));
     cache.save();
   }
