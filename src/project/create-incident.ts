@@ -10,6 +10,7 @@ import { missingForPlaybook, type Playbook } from '../incident/playbook';
 import { checkIncidentId, ID_HINT, validateIncident } from '../incident/validate-incident';
 import type { Incident } from '../incident/types';
 import { resolveGuardrails } from '../settings/settings';
+import type { Transpiled } from './direct-transpile';
 import { adoptLoadedModule, loadDefaultExport, loadModuleExports } from './load-module';
 import { GUARDRAILS_FILE, INCIDENTS_DIR, incidentFiles } from './load-project';
 
@@ -41,8 +42,25 @@ export function resolvePlaybook(root: string, name: string, spec: Pick<NewIncide
   return playbook;
 }
 
+/** Options of {@link createIncident}. */
+export interface CreateIncidentOptions {
+  /**
+   * The generated source (generateIncidentSource of the same spec) transpiled ahead of time (transpileAhead) as
+   * a temporary file named by {@link newIncidentTempFile}: the new file is written there and compiled from that
+   * code instead of being transpiled while the caller waits. @default none
+   */
+  readonly transpiled?: Transpiled;
+}
+
+let temps = 0;
+
+/** A path for the temporary file a new incident is written and validated in, beside its final place. */
+export function newIncidentTempFile(root: string): string {
+  return path.join(root, INCIDENTS_DIR, `.airlock-new-${process.pid}-${Date.now()}-${temps++}.ts`);
+}
+
 /** Writes the new incident file; returns the validated incident. Never overwrites; writes nothing when invalid. */
-export function createIncident(root: string, spec: NewIncident): Incident {
+export function createIncident(root: string, spec: NewIncident, options: CreateIncidentOptions = {}): Incident {
   const idProblem = checkIncidentId(spec.id);
   if (idProblem) throw new UsageError(`incident id ${idProblem}; accepted: ${ID_HINT}`);
   const relative = `${INCIDENTS_DIR}/${spec.id}.ts`;
@@ -52,11 +70,12 @@ export function createIncident(root: string, spec: NewIncident): Incident {
 
   const dir = path.join(root, INCIDENTS_DIR);
   fs.mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.airlock-new-${process.pid}-${Date.now()}.ts`);
+  const ahead = options.transpiled && path.dirname(options.transpiled.filename) === dir ? options.transpiled : undefined;
+  const temp = ahead?.filename ?? newIncidentTempFile(root);
   const source = generateIncidentSource(spec);
   fs.writeFileSync(temp, source, { flag: 'wx' });
   try {
-    const loaded = loadDefaultExport(temp, relative, { fresh: true });
+    const loaded = loadDefaultExport(temp, relative, { fresh: true, ...(ahead ? { transpiled: ahead } : {}) });
     if (!loaded.ok) throw new ValidationError([loaded.problem]);
     const guardrailsFile = path.join(root, GUARDRAILS_FILE);
     const guardrailsRaw = fs.existsSync(guardrailsFile) ? loadDefaultExport(guardrailsFile, GUARDRAILS_FILE) : undefined;

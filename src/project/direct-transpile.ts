@@ -47,12 +47,36 @@ export function canTranspileDirectly(source: string): boolean {
   return !source.includes('import.meta');
 }
 
+/** The esbuild options that give what tsx gives for a declaration file (see the module comment). */
+function transformOptions(filename: string): Esbuild.TransformOptions {
+  return { loader: 'ts', format: 'cjs', platform: 'node', target: `node${process.versions.node}`, sourcefile: filename, sourcemap: 'inline', keepNames: true };
+}
+
 /**
- * `require(absolute)`, with `absolute` itself transpiled by {@link directEsbuild} and everything it imports
- * loaded as usual (tsx). Throws what `require` would: esbuild's syntax errors, the file's own exceptions.
- * Falls back to a plain `require` when the file was already loaded, or when tsx must handle it.
+ * `source` (the bytes of `filename`, existing or about to be written) transpiled as {@link requireTranspiledDirectly}
+ * would, through esbuild's asynchronous API: one long-lived esbuild process per process, no worker thread, no
+ * synchronous wait. For a long-running writer that knows a file's bytes before it writes them (the intake's
+ * new incidents); undefined when tsx must handle the source.
  */
-export function requireTranspiledDirectly(absolute: string): unknown {
+export async function transpileAhead(source: string, filename: string): Promise<string | undefined> {
+  if (!canTranspileDirectly(source)) return undefined;
+  return (await directEsbuild().transform(source, transformOptions(filename))).code;
+}
+
+/** A file's source and its code, transpiled ahead as that file (see {@link transpileAhead}). */
+export interface Transpiled {
+  readonly filename: string;
+  readonly source: string;
+  readonly code: string;
+}
+
+/**
+ * `require(absolute)`, with `absolute` itself transpiled by {@link directEsbuild} (or compiled from `ahead`, when
+ * it was transpiled as this file and the file's bytes are still its source) and everything it imports loaded as usual (tsx). Throws what `require`
+ * would: esbuild's syntax errors, the file's own exceptions. Falls back to a plain `require` when the file was
+ * already loaded, or when tsx must handle it.
+ */
+export function requireTranspiledDirectly(absolute: string, ahead?: Transpiled): unknown {
   const extensions = require.extensions;
   const typescript = extensions['.ts'];
   if (require.cache[absolute] || !typescript || !absolute.endsWith('.ts')) return require(absolute);
@@ -60,15 +84,7 @@ export function requireTranspiledDirectly(absolute: string): unknown {
     if (filename !== absolute) return typescript(module, filename);
     const source = fs.readFileSync(filename, 'utf8');
     if (!canTranspileDirectly(source)) return typescript(module, filename);
-    const { code } = directEsbuild().transformSync(source, {
-      loader: 'ts',
-      format: 'cjs',
-      platform: 'node',
-      target: `node${process.versions.node}`,
-      sourcefile: filename,
-      sourcemap: 'inline',
-      keepNames: true,
-    });
+    const code = ahead?.filename === filename && ahead.source === source ? ahead.code : directEsbuild().transformSync(source, transformOptions(filename)).code;
     (module as NodeJS.Module & { _compile(code: string, filename: string): void })._compile(code, filename);
   };
   try {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../errors';
-import { requireTranspiledDirectly } from './direct-transpile';
+import { requireTranspiledDirectly, type Transpiled } from './direct-transpile';
 
 /** Registers the TypeScript loader once (the CLI runs as plain Node; tests already run under tsx). */
 let registered = false;
@@ -66,6 +66,11 @@ export interface LoadModuleOptions {
    * Worth it for a handful of files per process; a file tsx has cached costs nothing either way. @default false
    */
   readonly unseen?: boolean;
+  /**
+   * The file's source transpiled ahead of time (see transpileAhead): compiled from that code when the file's
+   * bytes are still that source, without transpiling again. @default none
+   */
+  readonly transpiled?: Transpiled;
 }
 
 /** Requires `absolute` and returns its exports. `relative` is how the file is named in messages. */
@@ -84,7 +89,7 @@ export function loadModuleExports(absolute: string, relative: string, options: L
     }
   }
   try {
-    return { ok: true, value: (options.unseen ? requireTranspiledDirectly(absolute) : require(absolute)) as unknown };
+    return { ok: true, value: (options.unseen || options.transpiled ? requireTranspiledDirectly(absolute, options.transpiled) : require(absolute)) as unknown };
   } catch (e) {
     return { ok: false, problem: problemFromError(e, absolute, relative) };
   }

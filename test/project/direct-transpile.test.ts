@@ -1,12 +1,14 @@
 /**
  * Declaration files whose bytes are new (`unseen`) are transpiled by a one-off esbuild process instead of
- * tsx's worker: what the loader reports must not depend on which path a file took.
+ * tsx's worker, or compiled from code transpiled ahead: what the loader reports must not depend on which path
+ * a file took.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
+import { transpileAhead } from '../../src/project/direct-transpile';
 import { loadDefaultExport, type ModuleResult } from '../../src/project/load-module';
 import { tempDir } from '../support/temp-dir';
 
@@ -50,5 +52,23 @@ describe('loading an unseen declaration file', () => {
   test('a file that reads import.meta is left to tsx, which defines it for CommonJS', () => {
     const { 'meta.ts': file } = write({ 'meta.ts': 'export default import.meta.url;\n' });
     assert.deepEqual(loadDefaultExport(file, 'incidents/X.ts', { unseen: true }), { ok: true, value: pathToFileURL(file).href });
+  });
+
+  test('a file transpiled ahead is compiled from that code, its errors located as before', async () => {
+    const source = 'interface Shape {\n  a: number;\n}\nconst s: Shape = { a: 1 };\nif (s.a === 1) throw new Error(`bad shape ${s.a}`);\nexport default s;\n';
+    const { 'ahead.ts': file } = write({ 'ahead.ts': source });
+    const code = (await transpileAhead(source, file))!;
+
+    const problem = problemOf(loadDefaultExport(file, 'incidents/X.ts', { transpiled: { filename: file, source, code } })) as { line?: number; message: string };
+    assert.equal(problem.line, 5);
+    assert.equal(problem.message, 'failed while loading: bad shape 1');
+  });
+
+  test('code transpiled ahead for other bytes is not used', async () => {
+    const { 'changed.ts': file } = write({ 'changed.ts': 'export default { v: 2 };\n' });
+    const stale = 'export default { v: 1 };\n';
+    const code = (await transpileAhead(stale, file))!;
+
+    assert.deepEqual(loadDefaultExport(file, 'incidents/X.ts', { transpiled: { filename: file, source: stale, code } }), { ok: true, value: { v: 2 } });
   });
 });
