@@ -113,3 +113,18 @@ export function instantRetry(attempts = 5): { attempts: number; baseDelayMs: num
   const slept: number[] = [];
   return { attempts, baseDelayMs: 100, random: () => 0.5, sleep: async (ms) => void slept.push(ms), slept };
 }
+
+/** The entries of the index file `index` of the repository in `dir`, as `git ls-files -s` lists them. */
+export function lsFiles(dir: string, index: string): Map<string, { mode: string; oid: string }> {
+  const out = execFileSync('git', ['ls-files', '-s', '-z'], { cwd: dir, env: { ...process.env, GIT_INDEX_FILE: index }, encoding: 'utf8' });
+  return new Map(
+    out
+      .split('\0')
+      .filter(Boolean)
+      .map((record) => {
+        const [meta, path] = record.split('\t') as [string, string];
+        const [mode, oid] = meta.split(' ') as [string, string];
+        return [path, { mode, oid }] as const;
+      }),
+  );
+}

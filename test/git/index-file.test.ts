@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { readIndexEntries } from '../../src/git/index-file';
-import { createWorld, write, type World } from './helpers';
+import { createWorld, lsFiles, write, type World } from './helpers';
 import { tempDir } from '../support/temp-dir';
 
 let world: World;
@@ -27,19 +27,6 @@ function addTo(dir: string, index: string, paths: string[], config: string[] = [
   execFileSync('git', [...config.flatMap((c) => ['-c', c]), 'add', '--all', '--', ...paths], { cwd: dir, env: { ...process.env, GIT_INDEX_FILE: index } });
 }
 
-function lsFiles(dir: string, index: string): Map<string, { mode: string; oid: string }> {
-  const out = execFileSync('git', ['ls-files', '-s', '-z'], { cwd: dir, env: { ...process.env, GIT_INDEX_FILE: index }, encoding: 'utf8' });
-  return new Map(
-    out
-      .split('\0')
-      .filter(Boolean)
-      .map((record) => {
-        const [meta, path] = record.split('\t') as [string, string];
-        const [mode, oid] = meta.split(' ') as [string, string];
-        return [path, { mode, oid }] as const;
-      }),
-  );
-}
 
 describe('readIndexEntries', () => {
   it('reads the entries git ls-files lists: plain, executable, symlink, nested and non-ASCII names of any length', () => {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GitDeliveryError } from '../../src/git/errors';
 import { workTreeBlobs } from '../../src/git/work-tree-blobs';
 import { tempDir } from '../support/temp-dir';
-import { createWorld, git, gitInput, write, type World } from './helpers';
+import { createWorld, git, gitInput, lsFiles, write, type World } from './helpers';
 
 let world: World;
 let me: string;
@@ -24,19 +24,8 @@ afterEach(() => world.dispose());
 /** What `git add --all -- <paths>` into an empty index records: path → `mode oid`. */
 function gitAdd(paths: readonly string[]): Map<string, string> {
   const index = join(tempDir('airlock-blobs-index-'), 'index');
-  const env = { ...process.env, GIT_INDEX_FILE: index };
-  execFileSync('git', ['add', '--all', '--', ...paths], { cwd: me, env });
-  const listed = execFileSync('git', ['ls-files', '-s', '-z'], { cwd: me, env, encoding: 'utf8' });
-  return new Map(
-    listed
-      .split('\0')
-      .filter(Boolean)
-      .map((record) => {
-        const [meta, path] = record.split('\t') as [string, string];
-        const [mode, oid] = meta.split(' ') as [string, string];
-        return [path, `${mode} ${oid}`];
-      }),
-  );
+  execFileSync('git', ['add', '--all', '--', ...paths], { cwd: me, env: { ...process.env, GIT_INDEX_FILE: index } });
+  return asListed(lsFiles(me, index));
 }
 
 function asListed(files: ReadonlyMap<string, { mode: string; oid: string }>): Map<string, string> {
