@@ -36,6 +36,11 @@ function percentile(xs: number[], p: number): number {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
 }
 
+/** The bare remote of a bench project, a folder beside the project (removed with it at the end). */
+function remoteOf(root: string): string {
+  return path.join(root, '..', `${path.basename(root)}-remote.git`);
+}
+
 /** A git project with `n` incidents committed and pushed to a bare remote. */
 function project(n: number): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-git-'));
@@ -51,7 +56,7 @@ function project(n: number): string {
   execFileSync('git', ['-c', 'init.defaultBranch=main', 'init', '--quiet'], { cwd: root, env });
   git(root, 'add', '-A');
   git(root, 'commit', '--quiet', '-m', 'seed');
-  const remote = path.join(root, '..', `${path.basename(root)}-remote.git`);
+  const remote = remoteOf(root);
   git(root, '-c', 'init.defaultBranch=main', 'init', '--quiet', '--bare', remote);
   git(root, 'remote', 'add', 'origin', remote);
   git(root, 'push', '--quiet', '-u', 'origin', 'main');
@@ -114,5 +119,6 @@ export async function benchPropose(): Promise<ProposeBenchResult[]> {
     ];
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(remoteOf(root), { recursive: true, force: true });
   }
 }
