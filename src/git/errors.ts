@@ -22,6 +22,18 @@ export class GitDeliveryError extends AirlockError {
 }
 
 /**
+ * Staging the change's files failed: `reason` in git's words (or, for files hashed in memory, in the words `git
+ * add` would use), with the .gitignore hint when a path is ignored.
+ */
+export function stagingError(paths: readonly string[], reason: string): GitDeliveryError {
+  return new GitDeliveryError(
+    `stage ${paths.join(', ')}`,
+    reason,
+    /ignored/i.test(reason) ? 'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed' : 'check that the files are readable',
+  );
+}
+
+/**
  * Every push attempt was rejected because the remote kept moving. Nothing was force-pushed: whatever the others
  * pushed is intact, and the change is still in the working tree, ready to propose again.
  */

@@ -12,6 +12,7 @@
  * never keeps the Node process alive on its own: it is referenced only while a request waits for its answer.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { resolve } from 'node:path';
 import { GitCommandError } from './runner';
 
 /**
@@ -167,4 +168,17 @@ export function runGitWithInput(dir: string, args: readonly string[], input: Buf
     });
     child.stdin.end(input);
   });
+}
+
+/**
+ * Where the repository at `dir` keeps each of `names` (`git rev-parse --git-path`: a work tree's `.git`, a bare
+ * repository, a linked work tree's common folder, GIT_OBJECT_DIRECTORY…), as absolute paths in that order.
+ */
+export async function gitPaths(dir: string, names: readonly string[]): Promise<string[]> {
+  const out = await runGitWithInput(dir, ['rev-parse', ...names.flatMap((n) => ['--git-path', n])], '');
+  return out
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => resolve(dir, p));
 }

@@ -14,9 +14,9 @@
  * proportional to what is new. A one-off command leaves that to git's own `gc --auto`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GitDeliveryError } from './errors';
-import { GitProcess, runGitWithInput, type AnswerParser } from './git-process';
+import { gitPaths, GitProcess, runGitWithInput, type AnswerParser } from './git-process';
 import { encodePack, packIndexIds, type PackObject } from './pack-file';
 
 /** Packs in `objects/pack` above which {@link ObjectStore.rollUpPacks} starts a geometric repack. */
@@ -131,9 +131,9 @@ export class ObjectStore {
     }
   }
 
-  /** The repository's object folder (`git rev-parse --git-path objects`: a work tree's `.git`, a bare repository, GIT_OBJECT_DIRECTORY). */
+  /** The repository's object folder (see gitPaths). */
   private async objectsDir(): Promise<string> {
-    this.objects ??= runGitWithInput(this.dir, ['rev-parse', '--git-path', 'objects'], '').then((out) => resolve(this.dir, out.toString('utf8').trim()));
+    this.objects ??= gitPaths(this.dir, ['objects']).then(([objects]) => objects!);
     return this.objects;
   }
 

@@ -13,10 +13,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GitProcess, runGitWithInput, type AnswerParser } from './git-process';
+import { gitPaths, GitProcess, runGitWithInput, type AnswerParser } from './git-process';
 
 /** Attributes that make git store something other than a file's bytes. */
-export const CONVERTING_ATTRIBUTES = ['filter', 'ident', 'working-tree-encoding'] as const;
+const CONVERTING_ATTRIBUTES = ['filter', 'ident', 'working-tree-encoding'] as const;
 
 /** What the rules say about a batch's paths. */
 export interface RuleAnswers {
@@ -26,7 +26,7 @@ export interface RuleAnswers {
   readonly converting: boolean;
 }
 
-/** An answer of `fieldsPerPath` NUL-terminated fields for each of `paths` paths. */
+/** An answer of `count` NUL-terminated fields (the fields of every path asked about, in order). */
 function nulFields(count: number): AnswerParser<string[]> {
   return (buffer) => {
     let at = 0;
@@ -120,11 +120,7 @@ export class RuleCheckers {
 
   private fixedFiles(): Promise<string[]> {
     this.fixed ??= (async () => {
-      const gitPaths = (await runGitWithInput(this.top, ['rev-parse', '--git-path', 'info/exclude', '--git-path', 'info/attributes', '--git-path', 'config', '--git-path', 'config.worktree'], ''))
-        .toString('utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((p) => path.resolve(this.top, p));
+      const repository = await gitPaths(this.top, ['info/exclude', 'info/attributes', 'config', 'config.worktree']);
       const named = await Promise.all(
         ['core.excludesFile', 'core.attributesFile'].map((key) =>
           runGitWithInput(this.top, ['config', '--path', '--get', key], '').then(
@@ -133,7 +129,7 @@ export class RuleCheckers {
           ),
         ),
       );
-      return [...gitPaths, ...userAndSystemFiles(), ...named.flat()];
+      return [...repository, ...userAndSystemFiles(), ...named.flat()];
     })();
     return this.fixed;
   }

@@ -10,7 +10,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConcurrentEditError, GitDeliveryError } from './errors';
+import { ConcurrentEditError, stagingError, type GitDeliveryError } from './errors';
 import { readIndexEntries } from './index-file';
 import { literalPathspecs } from './names';
 import type { PackObject } from './pack-file';
@@ -54,7 +54,7 @@ export async function workTreeFiles(git: Git, paths: readonly string[], indexFil
   try {
     await scratch.run(['add', '--all', '--verbose', '--', ...literalPathspecs(present)], { quiet: true });
   } catch (error) {
-    throw stagingError(paths, error);
+    throw addError(paths, error);
   }
   const files = readIndexEntries(indexFile, algorithm) ?? parseFiles(await scratch.run(['ls-files', '-s', '-z', '--full-name'], { quiet: true }), 'index');
   return { files, blobs: [] };
@@ -72,17 +72,13 @@ export async function stageWorkTree(git: Git, paths: readonly string[]): Promise
     if (present.length > 0) await git.run(['add', '--all', '--verbose', '--', ...literalPathspecs(present)], { quiet: true });
     if (absent.length > 0) await git.run(['rm', '-r', '--cached', '--ignore-unmatch', '--', ...literalPathspecs(absent)], { quiet: true });
   } catch (error) {
-    throw stagingError(paths, error);
+    throw addError(paths, error);
   }
 }
 
-function stagingError(paths: readonly string[], error: unknown): GitDeliveryError {
-  const reason = error instanceof GitCommandError ? error.reason : String(error);
-  return new GitDeliveryError(
-    `stage ${paths.join(', ')}`,
-    reason,
-    /ignored/i.test(reason) ? 'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed' : 'check that the files are readable',
-  );
+/** `git add` failed: its reason, as a staging error. */
+function addError(paths: readonly string[], error: unknown): GitDeliveryError {
+  return stagingError(paths, error instanceof GitCommandError ? error.reason : String(error));
 }
 
 function existsInWorkTree(file: string): boolean {

@@ -20,7 +20,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GitDeliveryError } from './errors';
+import { stagingError } from './errors';
 import { objectId, type PackObject } from './pack-file';
 import { ruleCheckers, type RuleAnswers } from './rule-checkers';
 import type { TreeFile } from './tree-edit';
@@ -52,7 +52,7 @@ function regularFiles(top: string, path: string, stat: Stats | Dirent, out: stri
  * or undefined when git must stage them (see the module comment). A path missing from the work tree
  * contributes nothing. `unwritten` gives folders as they will be once written (null: gone), used instead of
  * the disk; a path above or below one of them leaves the staging to git (after the write). Throws
- * {@link GitDeliveryError} when a named path is ignored, as `git add` refuses it.
+ * a GitDeliveryError (stagingError) when a named path is ignored, as `git add` refuses it.
  */
 export async function workTreeBlobs(
   top: string,
@@ -109,13 +109,7 @@ export async function workTreeBlobs(
   }
   const { ignored } = rules;
   const refused = named.filter((p) => ignored.has(asked(p)));
-  if (refused.length > 0) {
-    throw new GitDeliveryError(
-      `stage ${paths.join(', ')}`,
-      `The following paths are ignored by one of your .gitignore files: ${refused.join(', ')}`,
-      'a path of the change is listed in .gitignore; un-ignore it so the manifests can be committed',
-    );
-  }
+  if (refused.length > 0) throw stagingError(paths, `The following paths are ignored by one of your .gitignore files: ${refused.join(', ')}`);
   if (rules.converting) return undefined;
   const files = new Map<string, TreeFile>();
   const blobs: PackObject[] = [];

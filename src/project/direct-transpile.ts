@@ -53,8 +53,8 @@ function transformOptions(filename: string): Esbuild.TransformOptions {
 }
 
 /**
- * `source` (the bytes of `filename`, existing or about to be written) transpiled as {@link requireTranspiledDirectly}
- * would, through esbuild's asynchronous API: one long-lived esbuild process per process, no worker thread, no
+ * `source` (the bytes of `filename`, existing or about to be written) transpiled as
+ * {@link requireTranspiledDirectly} would, through esbuild's asynchronous API: one long-lived esbuild process per process, no worker thread, no
  * synchronous wait. For a long-running writer that knows a file's bytes before it writes them (the intake's
  * new incidents); undefined when tsx must handle the source.
  */
@@ -72,9 +72,9 @@ export interface Transpiled {
 
 /**
  * `require(absolute)`, with `absolute` itself transpiled by {@link directEsbuild} (or compiled from `ahead`, when
- * it was transpiled as this file and the file's bytes are still its source) and everything it imports loaded as usual (tsx). Throws what `require`
- * would: esbuild's syntax errors, the file's own exceptions. Falls back to a plain `require` when the file was
- * already loaded, or when tsx must handle it.
+ * it was transpiled as this file and the file's bytes are still its source) and everything it imports loaded
+ * as usual (tsx). Throws what `require` would: esbuild's syntax errors, the file's own exceptions. Falls back to
+ * a plain `require` when the file was already loaded, or when tsx must handle it.
  */
 export function requireTranspiledDirectly(absolute: string, ahead?: Transpiled): unknown {
   const extensions = require.extensions;
