@@ -12,4 +12,5 @@ export { fluxGitRepository, fluxKustomization, fluxReceiver, fluxReceiverPath, f
 export { argoCdBootstrap, fluxBootstrap, bootstrapFileName, objectYaml, renderBootstrapFile, renderBootstrapStream, PREREQUISITES_DIR } from './bootstrap';
 export { evidenceStorageObjects, type EvidenceStorageSettings } from './evidence-storage';
 export { githubPushEvent, githubPushHeaders, hmacSha256, hmacSha1, type PushChange } from './push-event';
-export { notifyControllers, notifyRequests, validateNotifySettings, argoCdWebhookUrl, redactHookUrl, type GitopsNotifySettings, type ArgoCdNotifySettings, type FluxNotifySettings, type NotifyChange, type NotifyOptions, type NotifyRequest, type NotifyResult } from './notify';
+export { notifyControllers, notifyRequests, argoCdWebhookUrl, redactHookUrl, type NotifyChange, type NotifyOptions, type NotifyRequest, type NotifyResult } from './notify';
+export { validateNotifySettings, type GitopsNotifySettings, type ArgoCdNotifySettings, type FluxNotifySettings } from './notify-settings';

@@ -2,7 +2,7 @@
  * The organisation's settings and guardrails, declared in `policies/settings.ts` and `policies/guardrails.ts`.
  * Plain typed data with documented defaults; every layer reads the resolved form, never the raw file.
  */
-import type { GitopsNotifySettings } from '../gitops/notify';
+import type { GitopsNotifySettings } from '../gitops/notify-settings';
 import type { DnsProfile, Labels } from '../incident/types';
 
 /**

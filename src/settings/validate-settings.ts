@@ -3,7 +3,7 @@
  * must stop synthesis with the field named, like any incident error.
  */
 import type { Problem } from '../errors';
-import { validateNotifySettings } from '../gitops/notify';
+import { validateNotifySettings } from '../gitops/notify-settings';
 import { FieldChecker, join } from '../incident/field-checker';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue, NAME_HINTS } from '../incident/kubernetes-names';
 import { isIP } from 'node:net';
