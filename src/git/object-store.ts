@@ -63,8 +63,8 @@ export class ObjectStore {
   private readonly trees = new Map<string, ReadonlyMap<string, RawTreeEntry>>();
   private objects: Promise<string> | undefined;
   private repackFailed = false;
-  /** A geometric repack running in the background (tests wait for it), or undefined. */
-  repacking: Promise<void> | undefined;
+  /** The roll-up of packs under way (see rollUpPacks), or undefined. */
+  private repacking: Promise<void> | undefined;
 
   constructor(readonly dir: string) {
     this.reader = new GitProcess(dir, ['cat-file', '--batch']);
@@ -138,30 +138,33 @@ export class ObjectStore {
   }
 
   /**
-   * Starts rolling packs up (`git repack --geometric=2 -d`) when more than {@link PACKS_BEFORE_REPACK} have
-   * piled up and no repack runs yet; for a long-running writer, after each batch. Never fails: a repack that
-   * cannot run only costs lookup time.
+   * Rolls packs up (`git repack --geometric=2 -d`) when more than {@link PACKS_BEFORE_REPACK} have piled up;
+   * for a long-running writer, after each batch, in the background. Resolves once done (at once when not
+   * needed), joining a roll-up already under way. Never fails: a repack that cannot run only costs lookup time.
    */
-  async rollUpPacks(): Promise<void> {
-    if (this.repacking || this.repackFailed) return;
+  rollUpPacks(): Promise<void> {
+    this.repacking ??= this.rollUp().finally(() => {
+      this.repacking = undefined;
+    });
+    return this.repacking;
+  }
+
+  private async rollUp(): Promise<void> {
+    if (this.repackFailed) return;
     let packs = 0;
     try {
       packs = readdirSync(join(await this.objectsDir(), 'pack')).filter((f) => f.endsWith('.pack')).length;
     } catch {
       return;
     }
-    if (packs <= PACKS_BEFORE_REPACK || this.repacking) return;
-    this.repacking = runGitWithInput(this.dir, ['repack', '-d', '-q', '--geometric=2'], '').then(
-      () => {
-        this.repacking = undefined;
-      },
-      () => {
-        // An old git without --geometric, or a repository it cannot repack: packs keep piling up, which only
-        // costs lookup time; not worth failing proposals for, nor retrying every batch.
-        this.repacking = undefined;
-        this.repackFailed = true;
-      },
-    );
+    if (packs <= PACKS_BEFORE_REPACK) return;
+    try {
+      await runGitWithInput(this.dir, ['repack', '-d', '-q', '--geometric=2'], '');
+    } catch {
+      // An old git without --geometric, or a repository it cannot repack: packs keep piling up, which only
+      // costs lookup time; not worth failing proposals for, nor retrying every batch.
+      this.repackFailed = true;
+    }
   }
 
   /** Stops the store's processes. */

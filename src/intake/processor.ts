@@ -231,14 +231,18 @@ export class IntakeProcessor {
     return this.queue.idle();
   }
 
-  /** Stops retrying, lets the queue finish, and stops the writer thread. Failed alerts stay journalled. */
+  /**
+   * Stops retrying, lets the queue finish, and stops the writer thread once the batches' background work (a
+   * repack) is done. Failed alerts stay journalled.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     this.options.metrics.retryWaiting.set(0);
     await this.queue.idle();
-    await this.thread?.close();
+    if (this.thread) await this.thread.close();
+    else await (require('./writer') as typeof Writer).backgroundDone();
   }
 
   /**

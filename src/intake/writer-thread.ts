@@ -21,12 +21,7 @@ export class WriterThread {
 
   /** Writes and proposes `jobs` in the worker; rejects only when the worker failed (not when a job did). */
   run(jobs: readonly WriterJob[]): Promise<WriterResult[]> {
-    const worker = this.start();
-    const seq = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject });
-      worker.postMessage({ seq, jobs });
-    });
+    return this.ask(this.start(), { jobs });
   }
 
   /** Starts the worker now, so that the first alert does not wait for it to load the synthesis and git modules. */
@@ -34,11 +29,25 @@ export class WriterThread {
     this.start();
   }
 
-  /** Stops the worker (after the batch it runs, if any, has been answered or abandoned). */
+  /**
+   * Stops the worker (after the batch it runs, if any, has been answered or abandoned), once a background
+   * repack it started has finished (see backgroundDone in writer.ts).
+   */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    await this.ask(worker, { settle: true }).catch(() => undefined);
+    await worker.terminate();
+  }
+
+  /** Posts a message to the worker; resolves with its answer. */
+  private ask(worker: Worker, message: { jobs: readonly WriterJob[] } | { settle: true }): Promise<WriterResult[]> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      worker.postMessage({ seq, ...message });
+    });
   }
 
   private start(): Worker {

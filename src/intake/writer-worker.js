@@ -4,10 +4,12 @@
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 if (typeof require.extensions['.ts'] !== 'function') require('tsx/cjs/api').register();
-const { writeAndPropose } = require('./writer.ts');
+const { backgroundDone, writeAndPropose } = require('./writer.ts');
 
 parentPort.on('message', (message) => {
-  writeAndPropose(workerData, message.jobs).then(
+  // `settle`: the thread is about to stop; answered once the batches' background work is done.
+  const work = message.settle ? backgroundDone().then(() => []) : writeAndPropose(workerData, message.jobs);
+  work.then(
     (results) => parentPort.postMessage({ seq: message.seq, results }),
     (error) => parentPort.postMessage({ seq: message.seq, error: String((error && error.stack) || error) }),
   );

@@ -116,9 +116,23 @@ export async function writeAndPropose(config: WriterConfig, jobs: readonly Write
       for (const at of ready) fail(at, e);
     }
     // Each batch stores its objects as one pack (see object-store.ts): rolled up in the background as they pile up.
-    void openWorkTree(config.root).then((git) => objectStore(git.dir).rollUpPacks(), () => undefined);
+    const rollUp = openWorkTree(config.root).then((git) => objectStore(git.dir).rollUpPacks(), () => undefined);
+    rollingUp.add(rollUp);
+    void rollUp.then(() => rollingUp.delete(rollUp));
   }
   return results as WriterResult[];
+}
+
+/** The batches' roll-ups of packs under way in the background (see ObjectStore.rollUpPacks). */
+const rollingUp = new Set<Promise<void>>();
+
+/**
+ * Resolves once the background work the batches left (rolling packs up) is done. A writer that stops waits for
+ * it, so that nothing writes into the repository after it said it stopped: a repack left running would
+ * outlive it, and whoever removes or copies the repository next would race it.
+ */
+export async function backgroundDone(): Promise<void> {
+  await Promise.all(rollingUp);
 }
 
 /** Where the last proposal of each project root went (the settings' remote and base, as proposeIncidents found them). */

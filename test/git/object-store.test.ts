@@ -102,7 +102,6 @@ describe('ObjectStore', () => {
       await store.writePack([{ type: 'blob', oid, content }], 'sha1');
     }
     await store.rollUpPacks();
-    await store.repacking;
 
     const packs = readdirSync(join(me, '.git/objects/pack')).filter((f) => f.endsWith('.pack'));
     assert.ok(packs.length < PACKS_BEFORE_REPACK, `${packs.length} packs left`);

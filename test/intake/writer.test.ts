@@ -1,14 +1,19 @@
 /**
  * The intake's git writer over a real server and a real bare remote whose hooks count or refuse pushes:
- * queued incidents go out as one batch (one push), a failed proposal is retried while running, and a
- * permanently failing one neither blocks the others nor is lost. Nothing sleeps: the tests wait on `?wait=1`
- * answers and on the processor's events.
+ * queued incidents go out as one batch (one push), a failed proposal is retried while running, a
+ * permanently failing one neither blocks the others nor is lost, and closing waits for the repack the writer
+ * started in the background. Nothing sleeps: the tests wait on `?wait=1` answers, on the processor's events
+ * and on a FIFO that holds git's repack.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ObjectStore, PACKS_BEFORE_REPACK } from '../../src/git/object-store';
+import { objectId } from '../../src/git/pack-file';
 import type { IntakeEvent } from '../../src/intake/processor';
+import { tempDir } from '../support/temp-dir';
 import { bearer, falcoAlert, git, gitProject, metric, send, startTestIntake } from './support';
 
 /** Installs an executable hook in the bare remote. */
@@ -29,6 +34,58 @@ function events(): { onEvent: (e: IntakeEvent) => void; next: (match: (e: Intake
 }
 
 const fast = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
+
+/** The packs in a repository's object folder. */
+function packCount(root: string): number {
+  return fs.readdirSync(path.join(root, '.git', 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
+}
+
+/** As many packs as the writer tolerates: its next batch's pack makes one too many (see ObjectStore.rollUpPacks). */
+async function pileUpPacks(root: string): Promise<void> {
+  const store = new ObjectStore(root);
+  try {
+    for (let i = 0; i < PACKS_BEFORE_REPACK; i++) {
+      const content = Buffer.from(`pack ${i}\n`);
+      await store.writePack([{ type: 'blob', oid: objectId('sha1', 'blob', content), content }], 'sha1');
+    }
+  } finally {
+    store.close();
+  }
+  assert.equal(packCount(root), PACKS_BEFORE_REPACK);
+}
+
+/**
+ * `git` on PATH for this process, held at every `repack` until released: `started` resolves when a repack
+ * waits, `release()` lets it run. The gate is a FIFO the shim reads, so nothing polls.
+ */
+function gatedRepack(): { started: Promise<void>; release: () => void; restore: () => void } {
+  const dir = tempDir('airlock-git-shim-');
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const gate = path.join(dir, 'gate');
+  const started = path.join(dir, 'started');
+  execFileSync('mkfifo', [gate]);
+  fs.writeFileSync(path.join(dir, 'git'), `#!/bin/sh\nif [ "$1" = repack ]; then echo > '${started}'; read go < '${gate}'; fi\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  const pathBefore = process.env.PATH;
+  process.env.PATH = `${dir}${path.delimiter}${pathBefore}`;
+  // The shim creates `started` before it waits on the gate.
+  const watcher = fs.watch(dir);
+  const seen = new Promise<void>((resolve) => watcher.on('change', (_, name) => name === 'started' && resolve()));
+  return {
+    started: seen.finally(() => watcher.close()),
+    // Opening the FIFO waits for the shim to open it too (it may be a moment behind `started`).
+    release: () => fs.writeFileSync(gate, 'go\n'),
+    restore: () => {
+      process.env.PATH = pathBefore;
+      watcher.close();
+      // A repack still held (a failed test): let it go; without a reader there is nothing to open.
+      try {
+        fs.closeSync(fs.openSync(gate, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // no repack waiting
+      }
+    },
+  };
+}
 
 describe('the intake git writer', { timeout: 120_000 }, () => {
   test('incidents queued while the writer was busy are proposed as one batch: one push, a branch each', async () => {
@@ -103,4 +160,29 @@ describe('the intake git writer', { timeout: 120_000 }, () => {
       await intake.close();
     }
   });
+
+  for (const writer of ['thread', 'inline'] as const) {
+    test(`closing the intake waits for the repack its writer started in the background (${writer} writer)`, async () => {
+      const { root } = gitProject();
+      await pileUpPacks(root);
+      const gate = gatedRepack();
+      const { intake, ca } = await startTestIntake(root, { writer });
+      let closing: Promise<void> | undefined;
+      try {
+        const r = await send(`${intake.server.url}/v1/falco?wait=1`, ca, { body: JSON.stringify(falcoAlert({ uuid: `repack-${writer}` })), headers: bearer() });
+        assert.equal(r.status, 200, r.text);
+        await gate.started;
+        let closed = false;
+        closing = intake.close().then(() => void (closed = true));
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(closed, false, 'close() waits while the repack is held');
+        gate.release();
+        await closing;
+        assert.ok(packCount(root) < PACKS_BEFORE_REPACK, `${packCount(root)} packs left`);
+      } finally {
+        gate.restore();
+        await (closing ?? intake.close());
+      }
+    });
+  }
 });
