@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { generate } from 'selfsigned';
+import { IncidentCache } from '../src/project/incident-cache';
 import { synthProject } from '../src/synth/synth-project';
 
 const REPO = path.resolve(__dirname, '..');
@@ -313,6 +314,8 @@ export async function benchIntake(): Promise<IntakeBenchResult[]> {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
+      fs.rmSync(IncidentCache.fileFor(root), { force: true });
       fs.rmSync(root, { recursive: true, force: true });
       fs.rmSync(remoteDir, { recursive: true, force: true });
     }

@@ -245,6 +245,8 @@ export async function benchSynth(options: { quick?: boolean } = {}): Promise<Syn
     results.push({ scenario: '`airlock synth --check` CLI (CI drift check, never cached), 5,000 incidents', medianMs: Math.round(median(check)), runs: 3 });
   } finally {
     forgetCompiledCode(root);
+    // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
+    fs.rmSync(IncidentCache.fileFor(root), { force: true });
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   }
