@@ -35,7 +35,14 @@ require('./tsx-lexer')
   .then((code) => {
     process.exitCode = code;
     // Done: exit now rather than let Node wind the loop down, which waits for V8's background work (GC and compile
-    // tasks: 10-20 ms of a one-change synth here). Only with nothing left to flush: writes to files and pipes are
-    // synchronous on Linux, not on every platform.
-    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
+    // tasks: 10-20 ms of a one-change synth here). Only with nothing left to finish:
+    // - output still to flush: writes to files and pipes are synchronous on Linux, not on every platform;
+    // - a file write in flight: tsx saves what it transpiled to its cache with fs.promises.writeFile, and exiting
+    //   under it left empty cache files, so every later run transpiled those files again (the project's policies:
+    //   ~90 ms of esbuild each run). Looked at after the pending callbacks and microtasks (setImmediate), where
+    //   a write's next step (open, write, close) has been issued.
+    setImmediate(() => {
+      const writing = process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq'));
+      if (!writing && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
+    });
   });

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { airlock, incidentSource, makeProject, REPO, snapshotTree } from '../support/project';
+import { tempDir } from '../support/temp-dir';
 
 describe('airlock synth', () => {
   test('the committed dist/ matches what the example incidents synthesize to (synth --check)', () => {
@@ -175,5 +176,16 @@ describe('airlock synth', () => {
     const result = airlock(root, ['synth', '--json']);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(JSON.parse(result.stdout).changed.includes('dist/inc-2026-0143/networkpolicy-data.airlock-inc-2026-0143-0-restrict-egress.yaml'));
+  });
+
+  test("what a run transpiled is in tsx's transform cache, whole, when the process has exited", () => {
+    const root = makeProject();
+    const tmp = tempDir('airlock-tsx-cache-');
+    const result = airlock(root, ['synth'], { TMPDIR: tmp });
+    assert.equal(result.status, 0, result.stderr);
+    const cache = path.join(tmp, `tsx-${os.userInfo().uid}`);
+    const entries = fs.readdirSync(cache);
+    assert.ok(entries.length > 0, 'the policies files went through tsx');
+    for (const entry of entries) assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(cache, entry), 'utf8')), `${entry} is a whole cache entry`);
   });
 });

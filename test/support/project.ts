@@ -44,9 +44,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real `airlock` executable in `cwd`. */
-export function airlock(cwd: string, args: readonly string[]): CliResult {
-  const result = spawnSync(process.execPath, [path.join(REPO, 'src/cli/bin.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+/** Runs the real `airlock` executable in `cwd`, with `env` added to this process's environment. */
+export function airlock(cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): CliResult {
+  const result = spawnSync(process.execPath, [path.join(REPO, 'src/cli/bin.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
