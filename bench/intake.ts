@@ -22,6 +22,7 @@ import autocannon from 'autocannon';
 import { generate } from 'selfsigned';
 import { IncidentCache } from '../src/project/incident-cache';
 import { synthProject } from '../src/synth/synth-project';
+import { trash } from './trash';
 
 const REPO = path.resolve(__dirname, '..');
 const SECRET = 'bench-secret-0123456789abcdef0123';
@@ -316,8 +317,9 @@ export async function benchIntake(): Promise<IntakeBenchResult[]> {
       await exited;
       // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
       fs.rmSync(IncidentCache.fileFor(root), { force: true });
-      fs.rmSync(root, { recursive: true, force: true });
-      fs.rmSync(remoteDir, { recursive: true, force: true });
+      // Not deleted now: the next setup's timed runs would start on a disk this clean-up has just freed.
+      trash.put(root);
+      trash.put(remoteDir);
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });

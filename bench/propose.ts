@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { IncidentCache } from '../src/project/incident-cache';
 import { synthProject } from '../src/synth/synth-project';
 import { proposeIncident, proposeIncidents } from '../src/workflow/propose-incident';
+import { trash } from './trash';
 
 const REPO = path.resolve(__dirname, '..');
 
@@ -121,7 +122,7 @@ export async function benchPropose(): Promise<ProposeBenchResult[]> {
   } finally {
     // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
     fs.rmSync(IncidentCache.fileFor(root), { force: true });
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(remoteOf(root), { recursive: true, force: true });
+    trash.put(root);
+    trash.put(remoteOf(root));
   }
 }
