@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { generate } from 'selfsigned';
-import { IncidentCache } from '../src/project/incident-cache';
+import { projectCacheFiles } from '../src/project/incident-cache';
 import { synthProject } from '../src/synth/synth-project';
 import { trash } from './trash';
 
@@ -317,8 +317,8 @@ export async function benchIntake(): Promise<IntakeBenchResult[]> {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
-      fs.rmSync(IncidentCache.fileFor(root), { force: true });
+      // The project's caches land in this repository's node_modules (the symlink): they go with the project.
+      for (const file of projectCacheFiles(root)) fs.rmSync(file, { force: true });
       // Not deleted now: the next setup's timed runs would start on a disk this clean-up has just freed.
       trash.put(root);
       trash.put(remoteDir);

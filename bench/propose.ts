@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IncidentCache } from '../src/project/incident-cache';
+import { projectCacheFiles } from '../src/project/incident-cache';
 import { synthProject } from '../src/synth/synth-project';
 import { proposeIncident, proposeIncidents } from '../src/workflow/propose-incident';
 import { trash } from './trash';
@@ -120,8 +120,8 @@ export async function benchPropose(): Promise<ProposeBenchResult[]> {
       { name: 'batch: 10 new incidents in one proposeIncidents', p50Ms: percentile(batch, 50), p90Ms: percentile(batch, 90), runs: batch.length, notes: 'what the intake writer does with queued alerts: one synthesis, one fetch, ten commits on ten branches, one push' },
     ];
   } finally {
-    // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
-    fs.rmSync(IncidentCache.fileFor(root), { force: true });
+    // The project's caches land in this repository's node_modules (the symlink): they go with the project.
+    for (const file of projectCacheFiles(root)) fs.rmSync(file, { force: true });
     trash.put(root);
     trash.put(remoteOf(root));
   }

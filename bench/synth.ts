@@ -4,7 +4,10 @@
  * - the same incidents in one plain cdk8s App with default output (App.synth, one file per chart), which
  *   re-resolves the whole app per chart;
  * - the real CLI end to end (`airlock synth` in its own process: TypeScript loading, validation, render, write),
- *   cold (no Airlock cache), and incremental (one changed incident, warm cache).
+ *   cold (no Airlock cache), incremental (one changed incident, warm cache), and the drift check (`--check`),
+ *   also as CI runs it on a fresh clone (no cache at all).
+ *
+ * Nothing is deleted until the bench exits (see trash.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +19,7 @@ import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../sr
 import type { Action, Incident } from '../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings } from '../src/settings/settings';
 import { IncidentChart } from '../src/synth/incident-chart';
-import { IncidentCache } from '../src/project/incident-cache';
+import { IncidentCache, projectCacheFile, projectCacheFiles } from '../src/project/incident-cache';
 import { synthesize } from '../src/synth/synthesize';
 import { writeDist } from '../src/synth/dist-writer';
 import { trash } from './trash';
@@ -249,10 +252,20 @@ function benchCli(): SynthBenchResult[] {
     results.push({ scenario: '`airlock synth` CLI, nothing changed among 5,000', medianMs: Math.round(median(unchanged)), runs: 5 });
     const check = Array.from({ length: 3 }, () => cli(root, ['synth', '--check'], tmp));
     results.push({ scenario: '`airlock synth --check` CLI (CI drift check, never cached), 5,000 incidents', medianMs: Math.round(median(check)), runs: 3 });
+    // CI's case: a fresh clone, so no cache at all (tsx's transform cache in a new TMPDIR, the transpile cache,
+    // V8's code cache).
+    const fresh = Array.from({ length: 3 }, (_, k) => {
+      forgetCompiledCode(root);
+      fs.rmSync(projectCacheFile(root, 'transpiled'), { force: true });
+      const freshTmp = path.join(tmp, `fresh-${k}`);
+      fs.mkdirSync(freshTmp);
+      return cli(root, ['synth', '--check'], freshTmp);
+    });
+    results.push({ scenario: '`airlock synth --check` CLI on a fresh clone (no tsx, transpile or code cache), 5,000 incidents', medianMs: Math.round(median(fresh)), runs: 3 });
   } finally {
     forgetCompiledCode(root);
-    // The project's synth cache lands in this repository's node_modules (the symlink): it goes with the project.
-    fs.rmSync(IncidentCache.fileFor(root), { force: true });
+    // The project's caches land in this repository's node_modules (the symlink): they go with the project.
+    for (const file of projectCacheFiles(root)) fs.rmSync(file, { force: true });
     trash.put(root);
     trash.put(tmp);
   }

@@ -306,6 +306,22 @@ export function folderFingerprint(dir: string): string | undefined {
  */
 export type FolderOwner = { readonly file: string } | { readonly input: string };
 
+/** What a project keeps in `node_modules/.cache/airlock/`: this synth cache, and the code esbuild made of its incident files. */
+export type ProjectCacheKind = 'synth' | 'transpiled';
+
+/**
+ * The project's cache file of `kind`, in `node_modules/.cache/airlock/` (the convention for tools' caches). One
+ * per project root and kind: node_modules may be shared (a symlink) between checkouts.
+ */
+export function projectCacheFile(root: string, kind: ProjectCacheKind): string {
+  return path.join(root, 'node_modules', '.cache', 'airlock', `${kind}-${sha256(fs.realpathSync(root)).slice(0, 16)}.json`);
+}
+
+/** Every cache file of the project at `root` (see {@link projectCacheFile}): what goes when the project goes. */
+export function projectCacheFiles(root: string): string[] {
+  return (['synth', 'transpiled'] as const).map((kind) => projectCacheFile(root, kind));
+}
+
 /** The synth cache of one project. */
 export class IncidentCache {
   /** The snapshot must be rewritten: a new key or environment, or no cache file yet. */
@@ -329,7 +345,7 @@ export class IncidentCache {
 
   /** The cache file of a project. One per project root: node_modules may be shared (a symlink) between checkouts. */
   static fileFor(root: string): string {
-    return path.join(root, 'node_modules', '.cache', 'airlock', `synth-${sha256(fs.realpathSync(root)).slice(0, 16)}.json`);
+    return projectCacheFile(root, 'synth');
   }
 
   /**

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IncidentCache } from '../../src/project/incident-cache';
+import { projectCacheFiles } from '../../src/project/incident-cache';
 import { removeAtExit, tempDir } from './temp-dir';
 
 /** The repository root. */
@@ -24,8 +24,8 @@ export function makeProject(options: ProjectOptions = {}): string {
   const root = tempDir('airlock-project-');
   fs.symlinkSync(path.join(REPO, 'src'), path.join(root, 'src'));
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
-  // The project's synth cache lands in the repository's node_modules (the symlink): it goes with the project.
-  removeAtExit(IncidentCache.fileFor(root));
+  // The project's caches land in the repository's node_modules (the symlink): they go with the project.
+  for (const file of projectCacheFiles(root)) removeAtExit(file);
   fs.cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
   for (const [name, text] of Object.entries(options.policies ?? {})) fs.writeFileSync(path.join(root, 'policies', name), text);
   fs.mkdirSync(path.join(root, 'incidents'));
