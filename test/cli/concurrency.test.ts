@@ -7,9 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { projectCacheFiles } from '../../src/project/incident-cache';
 import { airlockAsync, incidentSource, REPO } from '../support/project';
 import { git, gitProject } from '../support/git-project';
-import { tempDir } from '../support/temp-dir';
+import { removeAtExit, tempDir } from '../support/temp-dir';
 
 test('10 concurrent break-glass proposals from separate clones all land on main', async () => {
   const { remote } = gitProject({});
@@ -18,6 +19,8 @@ test('10 concurrent break-glass proposals from separate clones all land on main'
     const clone = path.join(base, `responder-${k}`);
     git(base, 'clone', '--quiet', remote, clone);
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(clone, 'node_modules'));
+    // The clone's caches land in the repository's node_modules (the symlink): they go with the clone.
+    for (const file of projectCacheFiles(clone)) removeAtExit(file);
     fs.mkdirSync(path.join(clone, 'incidents'), { recursive: true });
     fs.writeFileSync(path.join(clone, 'incidents', `INC-${k}.ts`), incidentSource(`INC-${k}`, `quarantineNamespace({ namespace: 'team-${k}' })`));
     return clone;
