@@ -42,7 +42,8 @@ require('./tsx-lexer')
     //   ~90 ms of esbuild each run). Looked at after the pending callbacks and microtasks (setImmediate), where
     //   a write's next step (open, write, close) has been issued.
     setImmediate(() => {
-      const writing = process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq'));
+      // Without the means to tell (getActiveResourcesInfo is marked experimental), the loop winds down as usual.
+      const writing = typeof process.getActiveResourcesInfo !== 'function' || process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq'));
       if (!writing && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
     });
   });

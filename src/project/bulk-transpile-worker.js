@@ -1,5 +1,5 @@
-// The worker thread of bulk-transpile.ts: transpiles every job through esbuild's asynchronous API at once,
-// posts the results and wakes the waiting thread. Plain JavaScript: a worker thread has no TypeScript loader.
+// The worker thread of transpileAllSync (direct-transpile.ts): transpiles every job through esbuild's asynchronous API
+// at once, posts the results and wakes the waiting thread. Plain JavaScript: a worker thread has no TypeScript loader.
 'use strict';
 const { workerData } = require('node:worker_threads');
 
