@@ -159,7 +159,9 @@ export function loadProjectOutline(root: string, options: LoadProjectOptions = {
     const hash = options.cache ? options.cache.hashFile(file, absolute) : '';
     return { file, absolute, hash, cached: options.cache?.incident(file, hash) };
   });
-  const ahead = transpiledAhead(root, lookups.filter((l) => !l.cached).map((l) => l.absolute));
+  // A file this process has compiled already (the intake's writer adopts the modules of the files it wrote) is
+  // not transpiled again.
+  const ahead = transpiledAhead(root, lookups.filter((l) => !l.cached && !require.cache[l.absolute]).map((l) => l.absolute));
   for (const { file, absolute, hash, cached } of lookups) {
     let incident = cached;
     if (!incident) {
