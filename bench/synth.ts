@@ -250,7 +250,7 @@ function benchCli(): SynthBenchResult[] {
       fs.rmSync(cacheFile, { force: true });
       return cli(root, ['synth'], tmp);
     });
-    results.push({ scenario: '`airlock synth` CLI, 5,000 incident files, no dist/ and no synth cache (process start, TypeScript load, validate, render, write; tsx and code caches warm)', medianMs: Math.round(median(cold)), runs: 3 });
+    results.push({ scenario: '`airlock synth` CLI, 5,000 incident files, no dist/ and no synth cache (process start, TypeScript load, validate, render, write; tsx, transpile and code caches warm)', medianMs: Math.round(median(cold)), runs: 3 });
     // The cold runs wrote 60,000 files: the incremental runs start once they are on disk.
     spawnSync('sync');
     const incremental = Array.from({ length: 5 }, (_, k) => {
