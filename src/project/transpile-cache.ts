@@ -4,25 +4,20 @@
  * transpileAllSync); without this, a second `synth --check` of 5,000 incidents would transpile them all again
  * (about 3 s here) where tsx would have read its cache.
  *
- * Exact: an entry is used only for the very bytes it was made from (sha1 of the file's text), and the whole
+ * Exact: an entry is used only for the very bytes it was made from (sha256 of the file's text), and the whole
  * file only under the same esbuild version and transform options. One entry per incident file, the latest;
  * entries of files that no longer exist are dropped on save. A cache that cannot be read or written only costs
  * speed.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Transpiled } from './direct-transpile';
-import { projectCacheFile } from './incident-cache';
+import { projectCacheFile, sha256 } from './incident-cache';
 
 /** What the cache file holds: the transpiler key it was made under, and per file the hash of its text and its code. */
 interface CacheFileData {
   readonly key: string;
   readonly files: Record<string, [hash: string, code: string]>;
-}
-
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
 }
 
 /** The transpiled code of one project's incident files (see the module comment). */
@@ -51,13 +46,13 @@ export class TranspileCache {
   /** The code made of `source` as `filename`, if this cache has it. */
   get(filename: string, source: string): Transpiled | undefined {
     const entry = Object.hasOwn(this.files, filename) ? this.files[filename] : undefined;
-    if (!Array.isArray(entry) || entry[0] !== sha1(source) || typeof entry[1] !== 'string') return undefined;
+    if (!Array.isArray(entry) || entry[0] !== sha256(source) || typeof entry[1] !== 'string') return undefined;
     return { filename, source, code: entry[1] };
   }
 
   /** Records the code made of a file's source, replacing the file's earlier entry. */
   set(transpiled: Transpiled): void {
-    this.files[transpiled.filename] = [sha1(transpiled.source), transpiled.code];
+    this.files[transpiled.filename] = [sha256(transpiled.source), transpiled.code];
     this.changed = true;
   }
 
