@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { GitDeliveryError } from '../../src/git/errors';
 import { GitProcess } from '../../src/git/git-process';
 import { ObjectStore, PACKS_BEFORE_REPACK } from '../../src/git/object-store';
-import { objectId } from '../../src/git/pack-file';
+import { objectId, type PackObject } from '../../src/git/pack-file';
 import { GitCommandError } from '../../src/git/runner';
 import { commitObject } from '../../src/git/tree-edit';
 import { createWorld, git, landOnMain, write, type World } from './helpers';
@@ -27,10 +27,20 @@ afterEach(() => {
   world.dispose();
 });
 
-function treeObject(entries: ReadonlyArray<readonly [mode: string, name: string, oid: string]>): { oid: string; content: Buffer } {
+function treeObject(entries: ReadonlyArray<readonly [mode: string, name: string, oid: string]>, algorithm: 'sha1' | 'sha256' = 'sha1'): { oid: string; content: Buffer } {
   const content = Buffer.concat(entries.map(([mode, name, oid]) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')])));
-  const oid = createHash('sha1').update(`tree ${content.length}\0`).update(content).digest('hex');
+  const oid = createHash(algorithm).update(`tree ${content.length}\0`).update(content).digest('hex');
   return { oid, content };
+}
+
+/** Blobs and the tree holding them, as a proposal computes them (the tree last). */
+function blobsAndTree(algorithm: 'sha1' | 'sha256', files: number): PackObject[] {
+  const blobs = Array.from({ length: files }, (_, i) => {
+    const content = Buffer.from(`file ${i}\n`.repeat(i + 1));
+    return { type: 'blob' as const, oid: objectId(algorithm, 'blob', content), content };
+  });
+  const tree = treeObject(blobs.map((b, i) => ['100644', `f${String(i).padStart(3, '0')}.yaml`, b.oid] as const), algorithm);
+  return [...blobs, { type: 'tree', ...tree }];
 }
 
 describe('ObjectStore', () => {
@@ -79,6 +89,35 @@ describe('ObjectStore', () => {
     assert.equal(git(me, 'cat-file', '-p', blob.oid), 'hello\n');
     assert.equal(git(me, 'ls-tree', '--name-only', commit.oid).trim(), 'hello.txt');
     assert.equal(git(me, 'fsck', '--no-dangling', '--strict').trim(), '');
+  });
+
+  it('writes a pack and index that git verifies, object by object', async () => {
+    const me = world.clone('me');
+    store = new ObjectStore(me);
+    const packDir = join(me, '.git/objects/pack');
+    const before = new Set(readdirSync(packDir));
+    const objects = blobsAndTree('sha1', 300);
+    const commit = commitObject('sha1', { tree: objects.at(-1)!.oid, parent: git(me, 'rev-parse', 'HEAD').trim(), author: 'A <a@example.test> 1 +0000', committer: 'A <a@example.test> 1 +0000', message: 'm\n' });
+
+    await store.writePack([...objects, commit], 'sha1');
+
+    const written = readdirSync(packDir).filter((f) => !before.has(f));
+    assert.equal(written.length, 2, `${written.join(', ')}: a pack and its index, no temp file left`);
+    const verified = git(me, 'verify-pack', '-v', join(packDir, written.find((f) => f.endsWith('.idx'))!));
+    for (const o of [...objects, commit]) assert.match(verified, new RegExp(`^${o.oid} ${o.type} `, 'm'));
+    assert.equal(git(me, 'fsck', '--no-dangling', '--strict').trim(), '');
+  });
+
+  it('writes packs into a SHA-256 repository too', async () => {
+    const repo = join(world.root, 'sha256');
+    execFileSync('git', ['init', '--quiet', '--object-format=sha256', repo]);
+    store = new ObjectStore(repo);
+    const objects = blobsAndTree('sha256', 3);
+
+    await store.writePack(objects, 'sha256');
+
+    assert.equal(git(repo, 'ls-tree', '--name-only', objects.at(-1)!.oid).trim(), 'f000.yaml\nf001.yaml\nf002.yaml');
+    assert.equal(git(repo, 'fsck', '--no-dangling', '--strict').trim(), '');
   });
 
   it('fails loudly when an object is not what its computed id says', async () => {
