@@ -144,8 +144,8 @@ export const lineAnswer: AnswerParser<string> = (buffer) => {
 };
 
 /**
- * Runs one git command in `dir` with `input` on its standard input (`index-pack --stdin`, `check-ignore
- * --stdin`…), resolving with its standard output, or rejecting with {@link GitCommandError} when it fails.
+ * Runs one git command in `dir` with `input` on its standard input (`check-ignore --stdin`…), resolving with
+ * its standard output, or rejecting with {@link GitCommandError} when it fails.
  * simple-git (runner.ts) has no way to pass input; nothing here goes through a shell.
  */
 export function runGitWithInput(dir: string, args: readonly string[], input: Buffer | string): Promise<Buffer> {
