@@ -86,6 +86,7 @@ export function encodePack(objects: readonly PackObject[], algorithm: 'sha1' | '
 /** A version 2 pack index (gitformat-pack(5)); a pack of ours stays far below the 2 GB that needs 8-byte offsets. */
 function encodeIndex(entries: Array<{ oid: Buffer; offset: number; crc: number }>, packChecksum: Buffer, algorithm: 'sha1' | 'sha256'): Buffer {
   const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));
+  if (sorted.some((e) => e.offset >= 0x80000000)) throw new RangeError('a pack of 2 GB or more needs the index\'s large-offset table, which Airlock does not write');
   const fanout = Buffer.alloc(FANOUT_BYTES);
   for (let byte = 0, at = 0; byte < 256; byte++) {
     while (at < sorted.length && sorted[at]!.oid[0]! <= byte) at++;
