@@ -19,7 +19,7 @@ import { blockImages, isolate, quarantineNamespace, restrictEgress } from '../sr
 import type { Action, Incident } from '../src/incident/types';
 import { DEFAULT_GUARDRAILS, resolveSettings } from '../src/settings/settings';
 import { IncidentChart } from '../src/synth/incident-chart';
-import { IncidentCache, projectCacheFile, projectCacheFiles } from '../src/project/incident-cache';
+import { projectCacheFile, projectCacheFiles } from '../src/project/incident-cache';
 import { synthesize } from '../src/synth/synthesize';
 import { writeDist } from '../src/synth/dist-writer';
 import { trash } from './trash';
@@ -244,7 +244,7 @@ function benchCli(): SynthBenchResult[] {
     // Warms tsx's transform cache and the CLI's code cache (src/cli/code-cache.js), as on a responder's machine
     // after the first run.
     cli(root, ['synth'], tmp);
-    const cacheFile = IncidentCache.fileFor(root);
+    const cacheFile = projectCacheFile(root, 'synth');
     const cold = Array.from({ length: 3 }, () => {
       trash.put(path.join(root, 'dist'));
       fs.rmSync(cacheFile, { force: true });

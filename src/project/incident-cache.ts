@@ -343,18 +343,13 @@ export class IncidentCache {
     private journal: number,
   ) {}
 
-  /** The cache file of a project. One per project root: node_modules may be shared (a symlink) between checkouts. */
-  static fileFor(root: string): string {
-    return projectCacheFile(root, 'synth');
-  }
-
   /**
    * Opens the project's cache; an unreadable or outdated cache is an empty one. `now` is the clock that judges
    * whether a file has settled (tests move it forward instead of waiting). @default Date.now()
    */
   static open(root: string, options: { readonly now?: number } = {}): IncidentCache {
     const now = options.now ?? Date.now();
-    const file = IncidentCache.fileFor(root);
+    const file = projectCacheFile(root, 'synth');
     const { data, journal, damaged } = readCacheFile(file);
     const environment = { ...data?.environment };
     const key = environmentKey(root, environment, now);

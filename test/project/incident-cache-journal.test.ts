@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { isolate } from '../../src/incident/declare';
-import { IncidentCache, JOURNAL_LIMIT, SETTLED_MS } from '../../src/project/incident-cache';
+import { IncidentCache, JOURNAL_LIMIT, projectCacheFile, SETTLED_MS } from '../../src/project/incident-cache';
 import { validateIncident } from '../../src/incident/validate-incident';
 import type { Incident } from '../../src/incident/types';
 import { DEFAULT_GUARDRAILS } from '../../src/settings/settings';
@@ -41,7 +41,7 @@ function record(root: string, id: string, hash: string): void {
   cache.save();
 }
 
-const lines = (root: string): string[] => fs.readFileSync(IncidentCache.fileFor(root), 'utf8').split('\n').filter(Boolean);
+const lines = (root: string): string[] => fs.readFileSync(projectCacheFile(root, 'synth'), 'utf8').split('\n').filter(Boolean);
 const known = (root: string, id: string, hash: string): boolean => IncidentCache.open(root, { now: settled() }).incident(`incidents/${id}.ts`, hash) !== undefined;
 
 describe('synth cache file', () => {
@@ -49,12 +49,12 @@ describe('synth cache file', () => {
     const root = project();
     record(root, 'INC-1', 'h1');
     const [snapshot] = lines(root);
-    const inode = fs.statSync(IncidentCache.fileFor(root)).ino;
+    const inode = fs.statSync(projectCacheFile(root, 'synth')).ino;
     record(root, 'INC-2', 'h2');
     record(root, 'INC-1', 'h1-edited');
     assert.equal(lines(root).length, 3);
     assert.equal(lines(root)[0], snapshot);
-    assert.equal(fs.statSync(IncidentCache.fileFor(root)).ino, inode);
+    assert.equal(fs.statSync(projectCacheFile(root, 'synth')).ino, inode);
     assert.ok(known(root, 'INC-2', 'h2'));
     assert.ok(known(root, 'INC-1', 'h1-edited'));
     assert.ok(!known(root, 'INC-1', 'h1'));
@@ -77,7 +77,7 @@ describe('synth cache file', () => {
     record(root, 'INC-2', 'h2');
     const [snapshot, line] = lines(root);
     const { key } = JSON.parse(snapshot.split('\t')[0]) as { key: string };
-    fs.writeFileSync(IncidentCache.fileFor(root), `${snapshot}\n${line.replace(key, 'another key')}\n`);
+    fs.writeFileSync(projectCacheFile(root, 'synth'), `${snapshot}\n${line.replace(key, 'another key')}\n`);
     assert.ok(!known(root, 'INC-2', 'h2'));
     assert.ok(known(root, 'INC-1', 'h1'));
   });
@@ -98,7 +98,7 @@ describe('synth cache file', () => {
   test('a line cut short ends the journal, and the next save writes a new snapshot', () => {
     const root = project();
     record(root, 'INC-1', 'h1');
-    const file = IncidentCache.fileFor(root);
+    const file = projectCacheFile(root, 'synth');
     fs.appendFileSync(file, '{"key":"cut sh');
     assert.ok(known(root, 'INC-1', 'h1'));
     record(root, 'INC-2', 'h2');
