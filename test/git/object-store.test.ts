@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -29,8 +28,7 @@ afterEach(() => {
 
 function treeObject(entries: ReadonlyArray<readonly [mode: string, name: string, oid: string]>, algorithm: 'sha1' | 'sha256' = 'sha1'): { oid: string; content: Buffer } {
   const content = Buffer.concat(entries.map(([mode, name, oid]) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')])));
-  const oid = createHash(algorithm).update(`tree ${content.length}\0`).update(content).digest('hex');
-  return { oid, content };
+  return { oid: objectId(algorithm, 'tree', content), content };
 }
 
 /** Blobs and the tree holding them, as a proposal computes them (the tree last). */
