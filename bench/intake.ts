@@ -215,12 +215,13 @@ function machineTicks(): { total: number; steal: number } | undefined {
 }
 
 /**
- * Alerts for new targets at a steady rate, as Falcosidekick sends them (no wait), in `rounds` rounds of `count`
- * with the intake idle in between: the time from accepting each to its branch being pushed, as the intake
- * reports it (its `proposed` events), and how long the 202 answer took. Meanwhile another client sends an
- * unmatched alert every 50 ms: how long that answer takes while proposals run. Several rounds because one is
- * ten seconds of a shared VM: a burst of stolen CPU moves a single round's median by a quarter (252–400 ms in
- * nine one-round runs of one day); the share the hypervisor stole is reported with the figures.
+ * Alerts for new targets at a steady rate, as Falcosidekick sends them (no wait), in `rounds` rounds of `count`,
+ * each starting once the previous one's alerts are all pushed: the time from accepting each to its branch
+ * being pushed, as the intake reports it (its `proposed` events), and how long the 202 answer took. Meanwhile
+ * another client sends an unmatched alert every 50 ms: how long that answer takes while proposals run. Several
+ * rounds because one is ten seconds of a shared VM whose speed moves by the minute (a single round's median:
+ * 252–400 ms in nine runs of the same code one day); the share of CPU the hypervisor stole is reported with
+ * the figures, as one of the causes.
  */
 async function paced(server: Server, ca: string, perSecond: number, count: number, rounds: number, tag: string, remoteNote = ''): Promise<IntakeBenchResult[]> {
   const { url } = server;
