@@ -1,6 +1,7 @@
 /** What every command shares: where the project is and how to print for people or for programs. */
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../errors';
 
 /** Global options, on the root program. */
 export interface GlobalOptions {
@@ -22,4 +23,33 @@ export function output(json: boolean | undefined, value: unknown, human: () => s
 /** Plural helper for human output. */
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Why the system refused a path, in words: the codes a responder meets when an output path is wrong. */
+const REFUSALS: Record<string, string> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EEXIST: 'a file stands where a folder is needed',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+};
+
+/**
+ * Runs `write`, which writes what the command was asked to write at `target` (given with `flag`, e.g. `--html
+ * FILE`). A path the system refuses is the responder's to fix, not a bug: it becomes a UsageError naming the
+ * flag, the path and the reason. Any other error propagates as it is.
+ */
+export function writingTo<T>(flag: string, target: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    const error = e as NodeJS.ErrnoException;
+    if (typeof error?.code !== 'string' || typeof error.syscall !== 'string') throw e;
+    const where = error.path && path.resolve(error.path) !== path.resolve(target) ? ` (at ${error.path})` : '';
+    throw new UsageError(`${flag} ${target} cannot be written${where}: ${REFUSALS[error.code] ?? error.code} (${error.code}); accepted: a path in an existing, writable folder`);
+  }
 }

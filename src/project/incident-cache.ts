@@ -37,6 +37,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomically } from '../files/write-file-atomically';
 import type { Incident } from '../incident/types';
 import { IncidentOutline } from './incident-outline';
 
@@ -459,11 +460,9 @@ export class IncidentCache {
 
   private writeSnapshot(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
     const entries = [...this.entries];
     const header: CacheHeader = { format: CACHE_FORMAT, key: this.key, environment: this.environment, shared: this.shared, entries: entries.map(([file, entry]) => toRecord(file, entry)) };
-    fs.writeFileSync(temp, `${[JSON.stringify(header), ...entries.map(([, entry]) => entry.incident.json())].join('\t')}\n`);
-    fs.renameSync(temp, this.file);
+    writeFileAtomically(this.file, `${[JSON.stringify(header), ...entries.map(([, entry]) => entry.incident.json())].join('\t')}\n`);
     this.journal = 0;
   }
 

@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomically } from '../files/write-file-atomically';
 import type { Transpiled } from './direct-transpile';
 import { projectCacheFile, sha256 } from './incident-cache';
 
@@ -56,18 +57,16 @@ export class TranspileCache {
     this.changed = true;
   }
 
-  /** Writes the cache when something was recorded (temp file, then rename), without the files that are gone. */
+  /** Writes the cache when something was recorded (whole or not at all), without the files that are gone. */
   save(): void {
     if (!this.changed) return;
     for (const filename of Object.keys(this.files)) if (!fs.existsSync(filename)) delete this.files[filename];
-    const temp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(temp, JSON.stringify({ key: this.key, files: this.files } satisfies CacheFileData));
-      fs.renameSync(temp, this.file);
+      writeFileAtomically(this.file, JSON.stringify({ key: this.key, files: this.files } satisfies CacheFileData));
       this.changed = false;
     } catch {
-      fs.rmSync(temp, { force: true }); // A read-only node_modules only costs speed.
+      // A read-only node_modules only costs speed.
     }
   }
 }

@@ -58,6 +58,14 @@ describe('airlock audit', () => {
     assert.match(result.stdout, /break-glass: contained/);
   });
 
+  test('--html into a folder that does not exist exits 2 naming the flag and the reason, and writes nothing', () => {
+    const missing = path.join(tempDir('airlock-audit-'), 'no-such-folder', 'audit.html');
+    const result = airlock(root, ['audit', '--ref', 'origin/main', '--html', missing]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stderr, `airlock: --html ${missing} cannot be written: its folder does not exist (ENOENT); accepted: a path in an existing, writable folder\n`);
+    assert.ok(!fs.existsSync(path.dirname(missing)));
+  });
+
   test('--html writes one self-contained page whose timeline chart renders in Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs Debian's chromium)` }, async () => {
     const file = path.join(tempDir('airlock-audit-'), 'audit.html');
     const result = airlock(root, ['audit', '--ref', 'origin/main', '--html', file]);

@@ -61,6 +61,17 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
     assert.ok(!fs.existsSync(path.join(root, 'dist')));
   });
 
+  test('bootstrap --out where a file stands in the way of a folder exits 2 naming the flag, the path and the reason, and writes no file', () => {
+    const root = makeProject({ policies: { 'settings.ts': settingsSource(MANY) }, incidents: incidents() });
+    fs.mkdirSync(path.join(root, 'gitops'));
+    fs.writeFileSync(path.join(root, 'gitops', 'prod-us'), 'not a folder');
+    const r = airlock(root, ['bootstrap', '--flux', '--repo', 'https://github.com/acme/airlock.git', '--topology', 'per-cluster', '--out', 'gitops']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `airlock: --out gitops cannot be written (at ${path.join(root, 'gitops', 'prod-us')}): a file stands where a folder is needed (EEXIST); accepted: a path in an existing, writable folder\n`);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'gitops')).sort(), ['prod-eu', 'prod-us'], 'the folders made before the failure, and no file');
+    assert.deepEqual(fs.readdirSync(path.join(root, 'gitops', 'prod-eu')), []);
+  });
+
   test('bootstrap usage errors exit 2 and name the flag', () => {
     const root = makeProject({ policies: { 'settings.ts': settingsSource(MANY) }, incidents: incidents() });
     const cases: [string[], RegExp][] = [

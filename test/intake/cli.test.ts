@@ -34,6 +34,14 @@ describe('airlock serve (CLI)', () => {
     assert.doesNotMatch(`${bad.stderr}${noSecret.stderr}${plain.stderr}`, new RegExp(SECRET));
   });
 
+  test('refuses to start when the journal folder cannot be made (exit 2, --queue-dir named with the reason)', () => {
+    const { root } = gitProject();
+    fs.writeFileSync(path.join(root, 'queue'), 'a file where the journal folder should be');
+    const r = run(root, ['serve', '--port', '0', '--queue-dir', 'queue/pending'], { AIRLOCK_INTAKE_SECRET: SECRET });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, 'airlock: --queue-dir queue/pending cannot be written: a part of the path is a file, not a folder (ENOTDIR); accepted: a path in an existing, writable folder\n');
+  });
+
   test('serves HTTPS with the secret from a file, logs JSON without the secret, stops on SIGTERM', async () => {
     const { root, remote } = gitProject();
     const { key, cert } = await testCertificate();

@@ -3,14 +3,14 @@
  * read back from commit trailers: who proposed what, when it landed on the base branch, break-glass steps,
  * unsigned commits and the time to contain.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
+import { writeFileAtomically } from '../../files/write-file-atomically';
 import type * as Audit from '../../git/audit';
 import type * as Timeline from '../../git/audit-timeline';
 import type * as Report from '../../git/audit-report';
-import { output, projectRoot } from '../context';
+import { output, projectRoot, writingTo } from '../context';
 import { table } from './list';
 
 interface AuditOptions {
@@ -45,9 +45,8 @@ export function auditCommand(): Command {
         if (opts.markdown) process.stdout.write(report.formatTimelineMarkdown(timelines));
         else {
           const file = path.resolve(opts.html!);
-          const temp = `${file}.${process.pid}.tmp`;
-          fs.writeFileSync(temp, report.formatTimelineHtml(timelines, { source: `${opts.ref} of ${cwd}` }));
-          fs.renameSync(temp, file);
+          const html = report.formatTimelineHtml(timelines, { source: `${opts.ref} of ${cwd}` });
+          writingTo('--html', opts.html!, () => writeFileAtomically(file, html));
           process.stdout.write(`wrote ${file} (${timelines.length} incident${timelines.length === 1 ? '' : 's'})\n`);
         }
         return;

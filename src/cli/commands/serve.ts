@@ -10,13 +10,14 @@
  * proposed by the next start if the process dies first.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors';
 import type { AuthMode } from '../../intake/auth';
 import type * as Start from '../../intake/start';
 import type { IntakeEvent } from '../../intake/processor';
 import type { RequestLog } from '../../intake/server';
-import { projectRoot } from '../context';
+import { projectRoot, writingTo } from '../context';
 
 /** Environment variable read for the secret when neither --secret-env nor --secret-file is given. */
 export const DEFAULT_SECRET_ENV = 'AIRLOCK_INTAKE_SECRET';
@@ -110,6 +111,12 @@ async function serve(opts: ServeOptions, root: string): Promise<void> {
     throw new UsageError(`without --tls-cert and --tls-key the intake listens on loopback only (a bearer secret must not cross a network in clear); --host ${host} needs TLS, or --allow-plain-http behind a TLS-terminating proxy`);
   }
   const secret = readSecret(opts);
+  // Checked here, where the flag is known: the journal is what makes an accepted alert safe.
+  writingTo('--queue-dir', opts.queueDir, () => {
+    const dir = path.resolve(root, opts.queueDir);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  });
   const { startIntake } = require('../../intake/start') as typeof Start;
   const running = await startIntake({
     root,
