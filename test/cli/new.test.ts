@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { airlock, makeProject } from '../support/project';
+import { airlock, incidentSource, makeProject } from '../support/project';
 import { generateIncidentSource, tsString } from '../../src/incident/generate-incident';
 
 describe('airlock new', () => {
@@ -136,5 +136,21 @@ describe('airlock list', () => {
     const rows = JSON.parse(result.stdout) as Array<{ id: string; status: string; actions: string[] }>;
     assert.deepEqual(rows.map((r) => `${r.id} ${r.status}`), ['INC-2026-0101 lifted', 'INC-2026-0142 active', 'INC-2026-0143 active', 'INC-2026-0144 active']);
     assert.deepEqual(rows[1].actions, ['isolate payments/checkout-7d9f8c-x2x4k', 'block 1 image', 'capture evidence of payments/checkout-7d9f8c-x2x4k']);
+  });
+
+  test('marks active incidents past their expiry, and says how to lift them', () => {
+    const root = makeProject({
+      incidents: {
+        'INC-1.ts': incidentSource('INC-1', `isolate({ namespace: 'payments', pod: 'checkout-1' })`, "\n  expiresAt: '2026-11-23T03:12:00Z',"),
+        'INC-2.ts': incidentSource('INC-2', `isolate({ namespace: 'payments', pod: 'checkout-2' })`, "\n  expiresAt: '2099-01-01T00:00:00Z',"),
+        'INC-3.ts': incidentSource('INC-3', `isolate({ namespace: 'payments', pod: 'checkout-3' })`, "\n  status: 'lifted',\n  expiresAt: '2026-11-23T03:12:00Z',"),
+      },
+    });
+    const rows = JSON.parse(airlock(root, ['list', '--json']).stdout) as Array<{ id: string; pastExpiry: boolean }>;
+    assert.deepEqual(rows.map((r) => `${r.id} ${r.pastExpiry}`), ['INC-1 true', 'INC-2 false', 'INC-3 false'], 'a lifted incident is not overdue');
+    const text = airlock(root, ['list']).stdout;
+    assert.match(text, /^INC-1 +active +high +2026-11-23T03:12:00Z \(past\) /m);
+    assert.match(text, /^INC-2 +active +high +2099-01-01T00:00:00Z +Test/m);
+    assert.match(text, /\n1 active incident is past expiry: `airlock expire` proposes the lifts\n$/);
   });
 });

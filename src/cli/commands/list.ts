@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { loadProject } from '../../project/load-project';
 import { describeAction } from '../../incident/describe-action';
-import { output, projectRoot } from '../context';
-
+import { isPastExpiry } from '../../incident/expiry';
+import { output, plural, projectRoot } from '../context';
 
 /** A plain-text table with columns padded to their widest cell. */
 export function table(rows: readonly (readonly string[])[]): string {
@@ -18,6 +18,7 @@ export function listCommand(): Command {
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }, command: Command) => {
       const { incidents } = loadProject(projectRoot(command));
+      const now = Date.now();
       const rows = incidents.map((i) => ({
         id: i.id,
         status: i.status,
@@ -26,14 +27,18 @@ export function listCommand(): Command {
         owner: i.owner,
         openedAt: i.openedAt,
         expiresAt: i.expiresAt ?? null,
+        /** Still active past its expiry: `airlock expire` proposes the lift. */
+        pastExpiry: isPastExpiry(i, now),
         ticket: i.ticket ?? null,
         file: i.file,
         actions: i.actions.map(describeAction),
       }));
+      const overdue = rows.filter((r) => r.pastExpiry).length;
       output(opts.json, rows, () =>
         rows.length === 0
           ? 'no incidents (create one with `airlock new <ID>`)\n'
-          : table([['ID', 'STATUS', 'SEVERITY', 'EXPIRES', 'TITLE', 'ACTIONS'], ...rows.map((r) => [r.id, r.status, r.severity, r.expiresAt ?? '-', r.title, r.actions.join('; ')])]),
+          : table([['ID', 'STATUS', 'SEVERITY', 'EXPIRES', 'TITLE', 'ACTIONS'], ...rows.map((r) => [r.id, r.status, r.severity, r.expiresAt ? `${r.expiresAt}${r.pastExpiry ? ' (past)' : ''}` : '-', r.title, r.actions.join('; ')])]) +
+            (overdue > 0 ? `\n${plural(overdue, 'active incident is', 'active incidents are')} past expiry: \`airlock expire\` proposes the lifts\n` : ''),
       );
     });
 }

@@ -1,6 +1,7 @@
 /** `airlock propose`, `airlock lift` and `airlock expire`: containment and its lifting, delivered through git. */
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
+import { isPastExpiry } from '../../incident/expiry';
 import type * as InventoryLoader from '../../analysis/inventory';
 import type * as ProjectLoader from '../../project/load-project';
 import type * as SetStatus from '../../project/set-incident-status';
@@ -138,7 +139,7 @@ export function expireCommand(): Command {
     const { loadProject } = require('../../project/load-project') as typeof ProjectLoader;
     const { setIncidentStatus } = require('../../project/set-incident-status') as typeof SetStatus;
     const project = loadProject(root);
-    const expired = project.incidents.filter((i) => i.status === 'active' && i.expiresAt !== undefined && Date.parse(i.expiresAt) <= now);
+    const expired = project.incidents.filter((i) => isPastExpiry(i, now));
     const { proposeIncident } = loadModules();
     const results: Array<Record<string, unknown>> = [];
     let text = expired.length === 0 ? 'no active incident has expired\n' : '';
