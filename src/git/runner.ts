@@ -34,7 +34,7 @@ export class GitCommandError extends Error {
 
   /** Git's own explanation, first lines only, for messages shown to people. */
   get reason(): string {
-    const text = (this.stderr.trim() || this.stdout.trim()).split('\n').filter((l) => !l.startsWith('hint:'));
+    const text = (this.stderr.trim() || this.stdout.trim()).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('hint:'));
     return text.slice(0, 3).join(' / ') || `exit code ${this.exitCode}`;
   }
 }
