@@ -20,14 +20,20 @@ class Trash {
   private count = 0;
 
   /**
-   * Moves `target` (a file or folder in the OS temp folder, on the same file system) out of the way by renaming
-   * it, then flushes the file system so the next run does not share the disk with this one's writeback. Does
-   * nothing for a path that does not exist.
+   * Moves `target` (a file or folder in the OS temp folder) out of the way by renaming it, then flushes the file
+   * system so the next run does not share the disk with this one's writeback. One on another file system (a
+   * folder in /dev/shm: memory, no disk to spare) is deleted at once. Does nothing for a path that does not exist.
    */
   put(target: string): void {
     if (!fs.existsSync(target)) return;
     this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-trash-'));
-    fs.renameSync(target, path.join(this.dir, String(this.count++)));
+    try {
+      fs.renameSync(target, path.join(this.dir, String(this.count++)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      fs.rmSync(target, { recursive: true, force: true });
+      return;
+    }
     spawnSync('sync');
   }
 
