@@ -1,6 +1,7 @@
 /** `airlock new` and `airlock list` end to end. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { airlock, incidentSource, makeProject } from '../support/project';
@@ -20,6 +21,15 @@ describe('airlock new', () => {
     assert.match(text, /quarantineNamespace\(\{ namespace: 'ci', dns: 'none' \}\)/);
     assert.equal(airlock(root, ['synth']).status, 0);
     assert.ok(fs.existsSync(path.join(root, 'dist/inc-5/networkpolicy-payments.airlock-inc-5-0-isolate-pod.yaml')));
+  });
+
+  test('without --owner or $USER, the owner is the git identity that will author the commit', () => {
+    const root = makeProject({ incidents: {} });
+    execFileSync('git', ['init', '--quiet'], { cwd: root });
+    execFileSync('git', ['config', 'user.email', 'rae@example.test'], { cwd: root });
+    const result = airlock(root, ['new', 'INC-6', '--isolate', 'payments/checkout-1'], { USER: '' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(fs.readFileSync(path.join(root, 'incidents/INC-6.ts'), 'utf8'), /^  owner: 'rae@example\.test',$/m);
   });
 
   test('applies a playbook to each target, passing the image to playbooks that block it', () => {

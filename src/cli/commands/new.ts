@@ -1,4 +1,5 @@
 /** `airlock new <ID> ...`: writes a readable, valid `incidents/<ID>.ts` (never overwriting one). */
+import { execFileSync } from 'node:child_process';
 import { Command } from 'commander';
 import type * as InventoryReader from '../../analysis/inventory';
 import type * as PodClaims from '../../kubernetes/pod-claims';
@@ -75,7 +76,7 @@ export function newCommand(): Command {
     .option('--title <TEXT>', 'one-line title (default: derived from the targets)')
     .option('--severity <LEVEL>', `${SEVERITIES.join(' | ')}`, 'high')
     .option('--dns <PROFILE>', `DNS kept by isolated pods: ${DNS_PROFILES.join(' | ')} (default: the settings' profile)`)
-    .option('--owner <WHO>', 'person or team that owns the response (default: $USER)')
+    .option('--owner <WHO>', "person or team that owns the response (default: $USER, else git's user.email)")
     .option('--ticket <REF>', 'ticket or case reference')
     .option('--expires-at <TIMESTAMP>', 'when the containment should be lifted (ISO 8601)')
     .option('--opened-at <TIMESTAMP>', 'when the incident was opened (ISO 8601; default: now)')
@@ -97,7 +98,7 @@ export function newCommand(): Command {
         id,
         title: opts.title ?? `Containment of ${targets.join(', ') || opts.blockImage.join(', ')}`,
         severity: opts.severity as Severity,
-        owner: opts.owner ?? process.env.USER ?? 'unknown',
+        owner: opts.owner ?? defaultOwner(root),
         openedAt: opts.openedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         ...(opts.expiresAt ? { expiresAt: opts.expiresAt } : {}),
         ...(opts.ticket ? { ticket: opts.ticket } : {}),
@@ -112,4 +113,19 @@ export function newCommand(): Command {
       const incident = createIncident(root, playbook ? { ...spec, playbook: { name: opts.playbook!, blocksImage: playbook.blocksImage } } : spec);
       output(opts.json, { id: incident.id, file: incident.file, actions: incident.actions }, () => `created ${incident.file}; review it, then \`airlock synth\` (or \`airlock propose ${incident.id}\`)\n`);
     });
+}
+
+/**
+ * Who owns a response nobody named: the login ($USER), else the git identity that will author the commit
+ * (containers and CI runners often have no $USER; "unknown" tells an auditor nothing).
+ */
+function defaultOwner(root: string): string {
+  if (process.env.USER) return process.env.USER;
+  try {
+    const email = execFileSync('git', ['config', 'user.email'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (email && !/[\r\n]/.test(email)) return email;
+  } catch {
+    // No git, or no identity configured.
+  }
+  return 'unknown';
 }
