@@ -57,9 +57,19 @@ export function program(setExit: (code: number) => void, only?: string): Command
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const [name, build] of Object.entries(COMMANDS)) {
-    if (only === undefined || name === only) root.addCommand(build(setExit).exitOverride());
+    if (only === undefined || name === only) root.addCommand(throughRun(build(setExit)));
   }
   return root;
+}
+
+/**
+ * A command, and every subcommand under it (`webhook serve`), that hands its usage errors back to run() for the
+ * documented exit code instead of exiting with commander's own 1, and shows where to find help.
+ */
+function throughRun(command: Command): Command {
+  command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const sub of command.commands) throughRun(sub);
+  return command;
 }
 
 /** Prints an error once, as JSON when the command asked for JSON. */

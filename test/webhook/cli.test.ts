@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { blocklistConfigMap } from '../../src/admission';
 import { webhookCommand } from '../../src/cli/commands/webhook';
 import { UsageError } from '../../src/errors';
+import { airlock } from '../support/project';
 import { admissionReview, request } from './client';
 import { testCertificate } from './tls';
 
@@ -122,6 +123,14 @@ describe('airlock webhook serve refuses bad usage', () => {
   test('a certificate file that cannot be read', async () => {
     await assert.rejects(serve(['--tls-cert', path.join(os.tmpdir(), 'no-such-cert.pem'), '--tls-key', 'y']), (e: Error) => e instanceof UsageError && /--tls-cert/.test(e.message));
   });
+});
+
+test('a missing required option of a webhook subcommand exits 2, like every usage error', () => {
+  for (const sub of ['serve', 'sync-blocklists']) {
+    const result = airlock(ROOT, ['webhook', sub]);
+    assert.equal(result.status, 2, `webhook ${sub}: ${result.stderr}`);
+    assert.match(result.stderr, /^error: required option '--[a-z-]+ <[a-z]+>' not specified\n\(run with --help for usage\)\n$/);
+  }
 });
 
 describe('airlock webhook sync-blocklists refuses bad usage', () => {
