@@ -53,18 +53,17 @@ export function program(setExit: (code: number) => void, only?: string): Command
   const root = new Command('airlock')
     .description('incident containment as code for Kubernetes: incidents/<ID>.ts → dist/ → git → Argo CD / Flux')
     .option('-C, --project <dir>', 'project root (default: the current directory)')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const [name, build] of Object.entries(COMMANDS)) {
-    if (only === undefined || name === only) root.addCommand(throughRun(build(setExit)));
+    if (only === undefined || name === only) root.addCommand(build(setExit));
   }
-  return root;
+  return throughRun(root);
 }
 
 /**
- * A command, and every subcommand under it (`webhook serve`), that hands its usage errors back to run() for the
- * documented exit code instead of exiting with commander's own 1, and shows where to find help.
+ * A command, and every command under it (`synth`, `webhook serve`), that hands its usage errors back to run() for
+ * the documented exit code instead of exiting with commander's own 1, and shows where to find help. Set once the
+ * tree is built: commander copies such settings only into subcommands made after them.
  */
 function throughRun(command: Command): Command {
   command.exitOverride().showHelpAfterError('(run with --help for usage)');
