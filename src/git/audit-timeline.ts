@@ -49,7 +49,8 @@ export interface TimelineOptions {
   /** The base branch as it is on the remote, e.g. `origin/main`. @default 'HEAD' */
   readonly ref?: string;
   readonly incident?: string;
-  readonly since?: string;
+  /** Only commits made at or after this instant (see AuditOptions.since). */
+  readonly since?: Date;
   /** Verify commit signatures and count the unsigned ones. @default false */
   readonly requireSignatures?: boolean;
 }

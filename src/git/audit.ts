@@ -48,8 +48,8 @@ export interface AuditOptions {
   readonly ref?: string;
   /** Only this incident's commits (exact id). */
   readonly incident?: string;
-  /** Only commits after this date (anything `git log --since` accepts, e.g. `2024-05-01`). */
-  readonly since?: string;
+  /** Only commits made at or after this instant (committer date; a retried push recommits, never earlier). */
+  readonly since?: Date;
   /** Ask git to verify signatures (runs gpg/ssh verification per signed commit, hence opt-in). */
   readonly verifySignatures?: boolean;
 }
@@ -82,13 +82,15 @@ export async function auditLog(options: AuditOptions): Promise<AuditEntry[]> {
   const fields = ['%H', '%aI', '%cI', '%an', '%ae', '%s', `%(trailers:only,unfold,separator=%x1d)`];
   if (options.verifySignatures) fields.push('%G?');
   const args = ['log', '-z', `--format=${fields.join('%x1f')}`, '--regexp-ignore-case', '--extended-regexp', '--grep=^airlock-incident[[:space:]]*:'];
-  if (options.since !== undefined) args.push(`--since=${options.since}`);
+  // As seconds since the epoch: git's own date parser takes anything ("notadate" means now) and fills a plain
+  // date's time of day from the clock.
+  if (options.since !== undefined) args.push(`--since=@${Math.floor(options.since.getTime() / 1000)}`);
   args.push('--end-of-options', resolved.stdout.trim(), '--');
   let out: string;
   try {
     out = await git.run(args);
   } catch (error) {
-    throw new GitDeliveryError(`read history of ${ref}`, error instanceof GitCommandError ? error.reason : String(error), 'check the ref and the --since date');
+    throw new GitDeliveryError(`read history of ${ref}`, error instanceof GitCommandError ? error.reason : String(error), 'check the ref');
   }
   const entries: AuditEntry[] = [];
   for (const record of out.split('\0')) {

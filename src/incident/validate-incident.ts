@@ -9,6 +9,7 @@ import type { Guardrails } from '../settings/settings';
 import { cidrContains, parseCidr } from './cidr';
 import { FieldChecker, describe, join } from './field-checker';
 import { IMAGE_REFERENCE_HINT, parseImageReference } from './image-reference';
+import { parseTimestamp, TIMESTAMP_HINT } from './timestamp';
 import { checkDns1123Label, checkDns1123Subdomain, checkLabelKey, checkLabelValue, checkPortName, NAME_HINTS } from './kubernetes-names';
 import { ACTION_KINDS, DIRECTIONS, DNS_PROFILES, INCIDENT_STATUSES, PROTOCOLS, SEVERITIES, type ActionKind, type Incident } from './types';
 
@@ -18,8 +19,6 @@ type Json = Record<string, unknown>;
 const ID_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const ID_MAX = 40;
 export const ID_HINT = `letters, digits and "-", starting and ending with a letter or digit, at most ${ID_MAX} characters (e.g. "INC-2026-0142")`;
-const TIMESTAMP_HINT = 'an ISO 8601 timestamp with a time zone, e.g. "2026-11-22T03:12:00Z"';
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const INCIDENT_FIELDS = ['id', 'title', 'severity', 'status', 'openedAt', 'expiresAt', 'owner', 'ticket', 'summary', 'alerts', 'clusters', 'actions'];
 const ACTION_FIELDS: Record<ActionKind, readonly string[]> = {
@@ -49,14 +48,11 @@ export interface ValidateIncidentOptions {
 /** Result of {@link validateIncident}: the incident when there is no problem. */
 export type IncidentValidation = { readonly incident: Incident; readonly problems: readonly [] } | { readonly incident?: undefined; readonly problems: readonly Problem[] };
 
-function parseTimestamp(c: FieldChecker, object: Json, key: string, required: boolean): number | undefined {
+function checkTimestamp(c: FieldChecker, object: Json, key: string, required: boolean): number | undefined {
   const text = c.string(object, key, '', { required, hint: TIMESTAMP_HINT });
   if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (!ISO_TIMESTAMP.test(text) || Number.isNaN(ms)) {
-    c.report(key, `is ${describe(text)}`, TIMESTAMP_HINT);
-    return undefined;
-  }
+  const ms = parseTimestamp(text);
+  if (ms === undefined) c.report(key, `is ${describe(text)}`, TIMESTAMP_HINT);
   return ms;
 }
 
@@ -76,8 +72,8 @@ export function validateIncident(raw: unknown, options: ValidateIncidentOptions)
   c.string(spec, 'owner', '', { required: true, singleLine: true });
   c.string(spec, 'ticket', '', { singleLine: true });
   c.string(spec, 'summary', '');
-  const opened = parseTimestamp(c, spec, 'openedAt', true);
-  const expires = parseTimestamp(c, spec, 'expiresAt', false);
+  const opened = checkTimestamp(c, spec, 'openedAt', true);
+  const expires = checkTimestamp(c, spec, 'expiresAt', false);
   if (opened !== undefined && expires !== undefined && expires <= opened) c.report('expiresAt', `(${String(spec.expiresAt)}) is not after openedAt (${String(spec.openedAt)})`, 'a timestamp after openedAt');
   if (spec.alerts !== undefined) {
     (c.array(spec.alerts, 'alerts', 'a list of alert ids') ?? []).forEach((a, i) => {

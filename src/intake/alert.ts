@@ -11,6 +11,7 @@
  *   file, a commit or a log.
  */
 import { createHash } from 'node:crypto';
+import { parseTimestamp } from '../incident/timestamp';
 import { parsePriority as parsePriorityLoose, type FalcoPriority } from './priority';
 
 /** Which endpoint the alert came in on; also the `source` label of the metrics. */
@@ -89,12 +90,13 @@ export function looseTags(value: unknown): string[] {
   return [...new Set(raw.filter((t): t is string => t !== undefined).map((t) => sanitizeText(t, 100)))];
 }
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-/** The time if it is a plain ISO 8601 timestamp (what Falco and Alertmanager send), else undefined. */
+/**
+ * The time if it is an ISO 8601 timestamp (what Falco and Alertmanager send) that an incident file accepts as
+ * `openedAt`, else undefined.
+ */
 export function looseTime(value: unknown): string | undefined {
   const text = looseString(value);
-  return text !== undefined && ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)) ? text : undefined;
+  return text !== undefined && parseTimestamp(text) !== undefined ? text : undefined;
 }
 
 /** Whether a value is a plain JSON object. */

@@ -91,3 +91,41 @@ describe('airlock audit', () => {
     }
   });
 });
+
+describe('airlock audit --since', () => {
+  /** A history of two Airlock commits, made 23:59 the day before and 00:30 on 2026-11-01 (UTC). */
+  function datedHistory(): string {
+    const { root } = gitProject({});
+    for (const [at, id] of [['2026-10-31T23:59:00Z', 'INC-OCT'], ['2026-11-01T00:30:00Z', 'INC-NOV']] as const) {
+      execFileSync('git', ['commit', '--quiet', '--allow-empty', '-m', `incident(${id}): isolate pod\n\nAirlock-Incident: ${id}\nAirlock-Action: contain`], {
+        cwd: root,
+        env: { ...process.env, GIT_COMMITTER_DATE: at, GIT_AUTHOR_DATE: at },
+      });
+    }
+    return root;
+  }
+  const root = datedHistory();
+  const incidents = (args: string[]): string[] => {
+    const result = airlock(root, ['audit', '--json', ...args]);
+    assert.equal(result.status, 0, result.stderr);
+    return (JSON.parse(result.stdout).entries as Array<{ incident: string }>).map((e) => e.incident);
+  };
+
+  test('a date means from its midnight UTC, whatever the time of day the audit runs', () => {
+    assert.deepEqual(incidents(['--since', '2026-11-01']), ['INC-NOV']);
+    assert.deepEqual(incidents(['--since', '2026-10-31']), ['INC-NOV', 'INC-OCT']);
+  });
+
+  test('a timestamp is taken with its time zone', () => {
+    assert.deepEqual(incidents(['--since', '2026-11-01T01:00:00+01:00']), ['INC-NOV']);
+    assert.deepEqual(incidents(['--since', '2026-11-01T00:30:01Z']), []);
+  });
+
+  test('a value that is not a date exits 2 naming what is accepted, rather than reading as "now"', () => {
+    for (const since of ['notadate', '2026-13-45', '2026-02-31', 'yesterday', '2026-11-01T03:00:00']) {
+      const result = airlock(root, ['audit', '--since', since]);
+      assert.equal(result.status, 2, `${since}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^airlock: --since is "${since}"; accepted: a date \\(YYYY-MM-DD, from midnight UTC\\) or an ISO 8601 timestamp`));
+    }
+  });
+});

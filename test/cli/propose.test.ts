@@ -144,6 +144,16 @@ describe('airlock lift and expire', () => {
     assert.match(trailers(remote, 'airlock/inc-1'), /Airlock-Action: lift/);
     assert.match(fs.readFileSync(path.join(root, 'incidents/INC-2.ts'), 'utf8'), /^(?![\s\S]*lifted)/);
   });
+
+  test('expire --now without a time zone, or on a day that does not exist, exits 2 and lifts nothing', () => {
+    const { root, remote } = gitProject();
+    for (const now of ['2026-11-24T00:00:00', '2026-02-31T00:00:00Z']) {
+      const result = airlock(root, ['expire', '--now', now]);
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(result.stderr, `airlock: --now is "${now}"; accepted: an ISO 8601 timestamp with a time zone, e.g. "2026-11-22T03:12:00Z"\n`);
+    }
+    assert.throws(() => git(remote, 'rev-parse', '--verify', '--quiet', 'airlock/inc-1'));
+  });
 });
 
 describe('airlock audit', () => {

@@ -39,6 +39,7 @@ const BAD: Array<[string, unknown, string]> = [
   ['unknown status', { ...base, status: 'closed' }, 'status'],
   ['openedAt not ISO', { ...base, openedAt: '22/11/2026' }, 'openedAt'],
   ['openedAt without time zone', { ...base, openedAt: '2026-11-22T03:12:00' }, 'openedAt'],
+  ['openedAt on a day that does not exist (31st of February)', { ...base, openedAt: '2026-02-31T03:12:00Z' }, 'openedAt'],
   ['expiresAt before openedAt', { ...base, expiresAt: '2026-11-21T00:00:00Z' }, 'expiresAt'],
   ['missing owner', { ...base, owner: undefined }, 'owner'],
   ['alert id with spaces', { ...base, alerts: ['a b'] }, 'alerts[0]'],

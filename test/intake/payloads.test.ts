@@ -36,6 +36,10 @@ describe('Falcosidekick payloads', () => {
     assert.equal(a.time, '2026-11-22T03:12:00.000000000Z');
   });
 
+  test('a time on a day that does not exist is dropped, as an incident file would refuse it', () => {
+    assert.equal(falco({ ...falcoAlert(), time: '2026-02-31T03:12:00Z' }).time, undefined);
+  });
+
   test('tolerates null, numbers, <NA>, missing output_fields; a missing uuid gets a stable derived id', () => {
     const payload = { rule: 'Terminal shell in container', priority: null, tags: null, output_fields: null, uuid: null, time: 'yesterday', hostname: 7, output: 12 };
     const a = falco(payload);

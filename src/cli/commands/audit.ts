@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
+import { DATE_OR_TIMESTAMP_HINT, parseDateOrTimestamp } from '../../incident/timestamp';
 import { writeFileAtomically } from '../../files/write-file-atomically';
 import type * as Audit from '../../git/audit';
 import type * as Timeline from '../../git/audit-timeline';
@@ -28,7 +29,7 @@ export function auditCommand(): Command {
     .description('the timeline of every incident from git history (Airlock-* trailers): proposed, landed, lifted, who, break-glass, unsigned commits, time to contain')
     .argument('[ID]', 'only this incident')
     .option('--ref <ref>', 'history to read; origin/main shows what has landed', 'HEAD')
-    .option('--since <date>', 'only commits after this date (e.g. 2026-11-01)')
+    .option('--since <date>', 'only commits made from then on: a date (YYYY-MM-DD, midnight UTC) or an ISO 8601 timestamp')
     .option('--require-signatures', 'verify commit signatures and flag unsigned ones')
     .option('--json', 'entries and timelines as JSON')
     .option('--markdown', 'the timeline as Markdown')
@@ -38,7 +39,9 @@ export function auditCommand(): Command {
       const cwd = projectRoot(command);
       const { auditLog } = require('../../git/audit') as typeof Audit;
       const { auditTimeline } = require('../../git/audit-timeline') as typeof Timeline;
-      const filters = { ref: opts.ref, ...(id ? { incident: id } : {}), ...(opts.since ? { since: opts.since } : {}) };
+      const since = opts.since === undefined ? undefined : parseDateOrTimestamp(opts.since);
+      if (opts.since !== undefined && since === undefined) throw new UsageError(`--since is "${opts.since}"; accepted: ${DATE_OR_TIMESTAMP_HINT}`);
+      const filters = { ref: opts.ref, ...(id ? { incident: id } : {}), ...(since !== undefined ? { since: new Date(since) } : {}) };
       const timelines = await auditTimeline({ cwd, ...filters, requireSignatures: opts.requireSignatures === true });
       if (opts.markdown || opts.html) {
         const report = require('../../git/audit-report') as typeof Report;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors';
 import { isPastExpiry } from '../../incident/expiry';
+import { parseTimestamp, TIMESTAMP_HINT } from '../../incident/timestamp';
 import type * as InventoryLoader from '../../analysis/inventory';
 import type * as ProjectLoader from '../../project/load-project';
 import type * as SetStatus from '../../project/set-incident-status';
@@ -133,8 +134,8 @@ export function expireCommand(): Command {
       .option('--now <timestamp>', 'the time to compare expiresAt with (ISO 8601; default: now)')
       .option('--reason <text>', 'with --direct: why review is skipped'),
   ).action(async (opts: DeliveryOptions & { now?: string }, command: Command) => {
-    const now = opts.now === undefined ? Date.now() : Date.parse(opts.now);
-    if (Number.isNaN(now) || (opts.now !== undefined && !/^\d{4}-\d{2}-\d{2}T/.test(opts.now))) throw new UsageError(`--now is "${opts.now}"; accepted: an ISO 8601 timestamp, e.g. 2026-11-22T03:12:00Z`);
+    const now = opts.now === undefined ? Date.now() : parseTimestamp(opts.now);
+    if (now === undefined) throw new UsageError(`--now is "${opts.now}"; accepted: ${TIMESTAMP_HINT}`);
     const root = projectRoot(command);
     const { loadProject } = require('../../project/load-project') as typeof ProjectLoader;
     const { setIncidentStatus } = require('../../project/set-incident-status') as typeof SetStatus;
