@@ -130,4 +130,13 @@ describe('airlock bootstrap and sync-notify (CLI)', () => {
       await Promise.all([argo.close(), flux.close()]);
     }
   });
+
+  test('sync-notify in a clone whose remote is a local path names the remote, not a --repo that was never given', () => {
+    const root = makeProject({ incidents: incidents() });
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'remote', 'add', 'origin', '/srv/git/airlock.git');
+    const r = airlock(root, ['sync-notify', '--argocd', 'https://argocd.example.test/api/webhook']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^airlock: git remote "origin" \(the default of --repo\): "\/srv\/git\/airlock\.git" is not a repository URL\n  accepted: https:\/\/host/);
+  });
 });

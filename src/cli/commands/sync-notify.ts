@@ -77,6 +77,8 @@ export function syncNotifyCommand(setExit: (code: number) => void): Command {
       const branch = opts.branch ?? settings.git.base;
       const repoUrl = opts.repo ?? configured.repoUrl ?? git(root, ['remote', 'get-url', settings.git.remote]);
       if (!repoUrl) throw new UsageError(`no repository URL: the clone has no remote "${settings.git.remote}"; accepted: --repo <url> as the controllers clone it`);
+      // Named for where it came from: a responder who gave no --repo should not be told their --repo is wrong.
+      gitops.parseRepoUrl(repoUrl, opts.repo !== undefined ? '--repo' : configured.repoUrl !== undefined ? 'gitops.repoUrl in policies/settings.ts' : `git remote "${settings.git.remote}" (the default of --repo)`);
       const distPath = gitops.normalizeRepoPath(opts.path);
       const change = pushedChange(root, settings.git.remote, branch, opts.commit, distPath);
       const results = await gitops.notifyControllers({ ...target, repoUrl }, { ...change, branch, message: `airlock sync-notify ${change.commit.slice(0, 12)}` }, { timeoutMs: timeout * 1000 });
