@@ -335,6 +335,21 @@ export function loadInventory(paths: readonly string[]): Inventory {
 }
 
 /**
+ * {@link loadInventory} for `plan` and `propose --inventory`, which judge an incident against a cluster: an
+ * inventory with neither namespaces nor pods is refused (ValidationError) rather than planned. It is the wrong
+ * file (an incident, an empty export), and planned it would read as "ineffective" with nothing to show why.
+ */
+export function loadClusterSnapshot(paths: readonly string[]): Inventory {
+  const inventory = loadInventory(paths);
+  if (inventory.pods.length > 0 || inventory.namespaces.size > 0) return inventory;
+  const skipped = inventory.notes.length;
+  const why = skipped === 0 ? '' : `; ${skipped} document${skipped === 1 ? ' was' : 's were'} skipped, the first: ${inventory.notes[0]!.file}: ${inventory.notes[0]!.message}`;
+  throw new ValidationError([
+    { file: paths.join(', '), field: '', message: `holds no namespaces or pods${why}`, hint: 'a snapshot of the cluster, e.g. kubectl get ns,pods,deploy,rs,sts,ds,netpol -A -o yaml > snapshot.yaml' },
+  ]);
+}
+
+/**
  * The inventory after applying more manifests, as `kubectl apply` would: an object with the same kind,
  * namespace and name as an existing one replaces it (that is how a patched NetworkPolicy is analysed).
  * Throws ValidationError if an added object is invalid.

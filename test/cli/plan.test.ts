@@ -48,4 +48,13 @@ describe('airlock plan', () => {
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /no incident "INC-404"/);
   });
+
+  test('an inventory with no namespaces or pods (the wrong file) exits 3 naming it, instead of a verdict', () => {
+    const wrong = path.join(REPO, 'incidents/INC-2026-0142.ts');
+    const result = airlock(REPO, ['plan', 'INC-2026-0142', '--inventory', wrong]);
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(result.stderr, /holds no namespaces or pods; 1 document was skipped, the first: [^\n]*INC-2026-0142\.ts: skipped a document with a YAML syntax error/);
+    assert.match(result.stderr, /accepted: a snapshot of the cluster, e\.g\. kubectl get ns,pods/);
+    assert.equal(result.stdout, '');
+  });
 });

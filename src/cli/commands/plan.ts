@@ -36,12 +36,12 @@ export function planCommand(setExit: (code: number) => void): Command {
       if (opts.json && opts.markdown) throw new UsageError('--json and --markdown exclude each other');
       // Loaded on use, so other commands start fast.
       const { loadProject } = require('../../project/load-project') as typeof ProjectLoader;
-      const { loadInventory } = require('../../analysis/inventory') as typeof InventoryLoader;
+      const { loadClusterSnapshot } = require('../../analysis/inventory') as typeof InventoryLoader;
       const { actionVerdict, clusterSettings, compareBackends, formatBackendsMarkdown, formatBackendsText, planIncidents, selectIncidents } = require('../../workflow/plan-incidents') as typeof PlanIncidents;
       const { planExitCode } = require('../../analysis/plan') as typeof PlanModule;
       const project = loadProject(projectRoot(command));
       const incidents = selectIncidents(project, ids);
-      const inventory = loadInventory(opts.inventory);
+      const inventory = loadClusterSnapshot(opts.inventory);
       for (const note of inventory.notes) process.stderr.write(`note: ${note.file}: ${note.message}\n`);
       const settings = clusterSettings(project, opts.cluster);
       const plans = planIncidents(project, incidents, inventory, settings);

@@ -58,11 +58,11 @@ function human(p: ProposedIncident): string {
   return `${p.incident.id}: pushed ${p.git.commit.slice(0, 12)} to ${where}\n  ${p.subject}${request}${notified.join('')}\n`;
 }
 
-function loadModules(): { proposeIncident: typeof Propose.proposeIncident; loadInventory: typeof InventoryLoader.loadInventory } {
+function loadModules(): { proposeIncident: typeof Propose.proposeIncident; loadClusterSnapshot: typeof InventoryLoader.loadClusterSnapshot } {
   // Loaded on use: git and analysis are not needed for other commands.
   return {
     proposeIncident: (require('../../workflow/propose-incident') as typeof Propose).proposeIncident,
-    loadInventory: (require('../../analysis/inventory') as typeof InventoryLoader).loadInventory,
+    loadClusterSnapshot: (require('../../analysis/inventory') as typeof InventoryLoader).loadClusterSnapshot,
   };
 }
 
@@ -89,12 +89,12 @@ export function proposeCommand(): Command {
       .option('--reason <text>', 'with --direct: why review is skipped (recorded as Airlock-Break-Glass)')
       .option('--inventory <path...>', 'cluster snapshot: the pull request body becomes the full plan'),
   ).action(async (id: string, opts: DeliveryOptions, command: Command) => {
-    const { proposeIncident, loadInventory } = loadModules();
+    const { proposeIncident, loadClusterSnapshot } = loadModules();
     const proposed = await proposeIncident({
       root: projectRoot(command),
       id,
       ...delivery(opts, 'containment'),
-      ...(opts.inventory?.length ? { inventory: loadInventory(opts.inventory) } : {}),
+      ...(opts.inventory?.length ? { inventory: loadClusterSnapshot(opts.inventory) } : {}),
     });
     output(opts.json, report(proposed), () => human(proposed));
   });
