@@ -4,6 +4,7 @@
  * (validate-incident.ts) whether it was written by hand, by `airlock new` or by the alert intake.
  */
 import type {
+  Action,
   BlockImagesAction,
   CaptureEvidenceAction,
   IncidentSpec,
@@ -67,4 +68,14 @@ export type CaptureEvidenceOptions = Omit<CaptureEvidenceAction, 'kind'>;
  */
 export function captureEvidence(options: CaptureEvidenceOptions): CaptureEvidenceAction {
   return { kind: 'captureEvidence', ...options };
+}
+
+/**
+ * The same actions, each allowed to act in a protected namespace (guardrails) for `reason`: what
+ * `override: { reason }` on every one of them says, stated once for a group, such as a playbook's actions
+ * (`...overrideGuardrails('CoreDNS pod compromised, SEC-4211', isolatePod({ namespace: 'kube-system', pod }))`).
+ * Image blocks act in no namespace and are returned as they are.
+ */
+export function overrideGuardrails(reason: string, actions: readonly Action[]): Action[] {
+  return actions.map((action) => (action.kind === 'blockImages' ? action : { ...action, override: { reason } }));
 }

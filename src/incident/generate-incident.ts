@@ -40,6 +40,11 @@ export interface NewIncident {
   readonly imageReason?: string;
   /** A playbook applied to every pod and workload target, by its export name in `policies/playbooks.ts`. */
   readonly playbook?: { readonly name: string; readonly blocksImage: boolean };
+  /**
+   * Why the targets in `namespaces` (protected by the guardrails) must be contained anyway: their actions are
+   * wrapped in `overrideGuardrails(reason, …)`. @default none: a protected namespace is refused
+   */
+  readonly override?: { readonly reason: string; readonly namespaces: readonly string[] };
 }
 
 /** A TypeScript string literal in single quotes. */
@@ -83,23 +88,31 @@ export function generateIncidentSource(spec: NewIncident): string {
   const imageIntoPlaybook = playbook?.blocksImage && images.length === 1 ? images[0] : undefined;
   const imageEntry = imageIntoPlaybook ? ([['image', tsString(imageIntoPlaybook)]] as const) : [];
 
+  const override = spec.override;
+  /** One target's action(s) as an array element: spread when a playbook gives several, wrapped when overridden. */
+  const push = (namespace: string, call: string, spread: boolean): void => {
+    if (!override?.namespaces.includes(namespace)) return void actions.push(spread ? `...${call}` : call);
+    api.add('overrideGuardrails');
+    actions.push(`...overrideGuardrails(${tsString(override.reason)}, ${spread ? call : `[${call}]`})`);
+  };
   for (const t of spec.pods ?? []) {
     const target: Array<readonly [string, string]> = [['namespace', tsString(t.namespace)], ['pod', tsString(t.pod)]];
     const volumes = t.volumes?.length ? ([['volumes', `[${t.volumes.map(tsString).join(', ')}]`]] as const) : [];
-    if (playbook) actions.push(`...${playbook.name}(${tsObject([...target, ...imageEntry, ...volumes])})`);
-    else actions.push(`isolate(${tsObject([...target, ...dns])})`);
+    if (playbook) push(t.namespace, `${playbook.name}(${tsObject([...target, ...imageEntry, ...volumes])})`, true);
+    else push(t.namespace, `isolate(${tsObject([...target, ...dns])})`, false);
   }
   for (const t of spec.workloads ?? []) {
     const target: Array<readonly [string, string]> = [['namespace', tsString(t.namespace)], ['selector', labels(t.selector)]];
-    if (playbook) actions.push(`...${playbook.name}(${tsObject([...target, ...imageEntry])})`);
-    else actions.push(`isolate(${tsObject([...target, ...dns])})`);
+    if (playbook) push(t.namespace, `${playbook.name}(${tsObject([...target, ...imageEntry])})`, true);
+    else push(t.namespace, `isolate(${tsObject([...target, ...dns])})`, false);
   }
   if (!playbook && actions.length > 0) api.add('isolate');
   for (const ns of spec.namespaces ?? []) {
     api.add('quarantineNamespace');
-    actions.push(`quarantineNamespace(${tsObject([['namespace', tsString(ns)], ...dns])})`);
+    push(ns, `quarantineNamespace(${tsObject([['namespace', tsString(ns)], ...dns])})`, false);
   }
-  if (images.length > 0 && !(imageIntoPlaybook && actions.some((a) => a.startsWith('...')))) {
+  const playbookTargets = (spec.pods?.length ?? 0) + (spec.workloads?.length ?? 0);
+  if (images.length > 0 && !(imageIntoPlaybook && playbookTargets > 0)) {
     api.add('blockImages');
     actions.push(`blockImages({\n      images: [${images.map(tsString).join(', ')}],\n      reason: ${tsString(spec.imageReason ?? spec.title)},\n    })`);
   }

@@ -130,7 +130,7 @@ function checkAction(c: FieldChecker, raw: unknown, field: string, guardrails: G
     }
   }
   if (namespace && guardrails.protectedNamespaces.includes(namespace) && !overridden) {
-    c.report(join(field, 'namespace'), `"${namespace}" is a protected namespace (guardrails)`, 'another namespace, or add override: { reason: "..." } to this action');
+    c.report(join(field, 'namespace'), `"${namespace}" is a protected namespace (guardrails)`, 'another namespace, or add override: { reason: "..." } to this action (airlock new: --override REASON)');
   }
 
   if (kind === 'captureEvidence') return checkCaptureEvidence(c, action, field);

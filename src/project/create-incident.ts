@@ -9,7 +9,7 @@ import { generateIncidentSource, type NewIncident } from '../incident/generate-i
 import { missingForPlaybook, type Playbook } from '../incident/playbook';
 import { checkIncidentId, ID_HINT, validateIncident } from '../incident/validate-incident';
 import type { Incident } from '../incident/types';
-import { resolveGuardrails } from '../settings/settings';
+import { resolveGuardrails, type Guardrails } from '../settings/settings';
 import type { Transpiled } from './direct-transpile';
 import { adoptLoadedModule, loadDefaultExport, loadModuleExports } from './load-module';
 import { GUARDRAILS_FILE, INCIDENTS_DIR, incidentFiles } from './load-project';
@@ -40,6 +40,16 @@ export function resolvePlaybook(root: string, name: string, spec: Pick<NewIncide
     if (missing.length > 0) throw new UsageError(`playbook ${name} needs ${missing.join(', ')} for ${t.namespace}`);
   }
   return playbook;
+}
+
+/**
+ * The guardrails of `policies/guardrails.ts`, or the defaults when it is missing or does not load (the
+ * project's own validation reports a broken file; a new incident is still checked against the defaults).
+ */
+export function projectGuardrails(root: string): Guardrails {
+  const file = path.join(root, GUARDRAILS_FILE);
+  const raw = fs.existsSync(file) ? loadDefaultExport(file, GUARDRAILS_FILE) : undefined;
+  return resolveGuardrails(raw?.ok ? (raw.value as never) : undefined);
 }
 
 /** Options of {@link createIncident}. */
@@ -77,10 +87,7 @@ export function createIncident(root: string, spec: NewIncident, options: CreateI
   try {
     const loaded = loadDefaultExport(temp, relative, { fresh: true, ...(ahead ? { transpiled: ahead } : {}) });
     if (!loaded.ok) throw new ValidationError([loaded.problem]);
-    const guardrailsFile = path.join(root, GUARDRAILS_FILE);
-    const guardrailsRaw = fs.existsSync(guardrailsFile) ? loadDefaultExport(guardrailsFile, GUARDRAILS_FILE) : undefined;
-    const guardrails = resolveGuardrails(guardrailsRaw?.ok ? (guardrailsRaw.value as never) : undefined);
-    const result = validateIncident(loaded.value, { file: relative, guardrails });
+    const result = validateIncident(loaded.value, { file: relative, guardrails: projectGuardrails(root) });
     if (!result.incident) throw new ValidationError(result.problems);
     // link() fails when the target exists: no overwrite even if another process created it meanwhile.
     fs.linkSync(temp, target);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { airlock, incidentSource, makeProject } from '../support/project';
 import { generateIncidentSource, tsString } from '../../src/incident/generate-incident';
+import { blockImages, isolate, overrideGuardrails } from '../../src';
 
 describe('airlock new', () => {
   test('writes a readable incident that validates and synthesizes', () => {
@@ -117,6 +118,36 @@ describe('airlock new', () => {
     assert.deepEqual(fs.readdirSync(path.join(root, 'incidents')), []);
   });
 
+  test('a protected namespace is refused with a hint that names --override', () => {
+    const root = makeProject({ incidents: {} });
+    const result = airlock(root, ['new', 'INC-8', '--quarantine-namespace', 'kube-system']);
+    assert.equal(result.status, 3);
+    assert.match(result.stderr, /accepted: another namespace, or add override: \{ reason: "\.\.\." \} to this action \(airlock new: --override REASON\)/);
+  });
+
+  test('--override contains targets in protected namespaces, and only those carry the reason', () => {
+    const root = makeProject({ incidents: {} });
+    const reason = 'CoreDNS pod runs a reverse shell, SEC-4300';
+    const result = airlock(root, ['new', 'INC-8', '--playbook', 'isolatePod', '--isolate', 'kube-system/coredns-1', '--isolate', 'payments/checkout-1', '--override', reason, '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const text = fs.readFileSync(path.join(root, 'incidents/INC-8.ts'), 'utf8');
+    assert.match(text, /^    \.\.\.overrideGuardrails\('CoreDNS pod runs a reverse shell, SEC-4300', isolatePod\(\{ namespace: 'kube-system', pod: 'coredns-1' \}\)\),$/m);
+    assert.match(text, /^    \.\.\.isolatePod\(\{ namespace: 'payments', pod: 'checkout-1' \}\),$/m);
+    const actions = JSON.parse(result.stdout).actions as Array<{ namespace?: string; override?: { reason: string } }>;
+    assert.ok(actions.some((a) => a.namespace === 'kube-system'));
+    for (const a of actions) assert.deepEqual(a.override, a.namespace === 'kube-system' ? { reason } : undefined, JSON.stringify(a));
+    assert.equal(airlock(root, ['synth']).status, 0);
+    assert.ok(fs.existsSync(path.join(root, 'dist/inc-8/networkpolicy-kube-system.airlock-inc-8-0-isolate-pod.yaml')));
+  });
+
+  test('--override without a target in a protected namespace is a usage error, and nothing is written', () => {
+    const root = makeProject({ incidents: {} });
+    const result = airlock(root, ['new', 'INC-8', '--isolate', 'payments/checkout-1', '--override', 'just in case']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /--override is for targets in protected namespaces, and none of the targets is in one; protected \(policies\/guardrails\.ts\): kube-system, /);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'incidents')), []);
+  });
+
   test('refuses an unknown playbook, listing the known ones', () => {
     const root = makeProject({ incidents: {} });
     const result = airlock(root, ['new', 'INC-9', '--playbook', 'nuke', '--isolate', 'a/b']);
@@ -136,6 +167,19 @@ describe('generated source', () => {
     assert.match(text, new RegExp(`title: ${tsString(hostile).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')},`));
     assert.equal(text.split('\n').filter((l) => l.includes('process.exit')).length, 1);
     assert.doesNotMatch(text, /title: 'x', actions/);
+  });
+
+  test('an override reason is an escaped literal too', () => {
+    const hostile = "x', []), process.exit(1), ...overrideGuardrails('";
+    const text = generateIncidentSource({ id: 'INC-1', title: 't', severity: 'low', owner: 'o', openedAt: '2026-11-22T03:00:00Z', namespaces: ['kube-system'], override: { reason: hostile, namespaces: ['kube-system'] } });
+    assert.ok(text.includes(`...overrideGuardrails(${tsString(hostile)}, [quarantineNamespace({ namespace: 'kube-system' })]),`));
+  });
+});
+
+describe('overrideGuardrails', () => {
+  test('gives every action in a namespace the reason, and leaves image blocks as they are', () => {
+    const actions = overrideGuardrails('r', [isolate({ namespace: 'kube-system', pod: 'p' }), blockImages({ images: ['x@sha256:' + 'a'.repeat(64)], reason: 'b' })]);
+    assert.deepEqual(actions.map((a) => ('override' in a ? a.override : undefined)), [{ reason: 'r' }, undefined]);
   });
 });
 

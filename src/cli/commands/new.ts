@@ -6,7 +6,7 @@ import type * as PodClaims from '../../kubernetes/pod-claims';
 import { UsageError } from '../../errors';
 import type { NewIncident, PodTarget, WorkloadTarget } from '../../incident/generate-incident';
 import { DNS_PROFILES, SEVERITIES, type DnsProfile, type Severity } from '../../incident/types';
-import { createIncident, resolvePlaybook } from '../../project/create-incident';
+import { createIncident, projectGuardrails, resolvePlaybook } from '../../project/create-incident';
 import { output, projectRoot } from '../context';
 
 interface NewOptions {
@@ -23,6 +23,7 @@ interface NewOptions {
   readonly expiresAt?: string;
   readonly openedAt?: string;
   readonly reason?: string;
+  readonly override?: string;
   readonly inventory?: string[];
   readonly json?: boolean;
 }
@@ -81,6 +82,7 @@ export function newCommand(): Command {
     .option('--expires-at <TIMESTAMP>', 'when the containment should be lifted (ISO 8601)')
     .option('--opened-at <TIMESTAMP>', 'when the incident was opened (ISO 8601; default: now)')
     .option('--reason <TEXT>', 'why the images are blocked (default: the title)')
+    .option('--override <REASON>', 'contain targets in protected namespaces (guardrails) anyway, for this reason (recorded with their actions)')
     .option('--inventory <path...>', "cluster snapshot (e.g. kubectl get pods -A -o yaml): each --isolate pod's PersistentVolumeClaims go to the playbook, whose evidence capture snapshots them")
     .option('--json', 'print the created incident as JSON')
     .action((id: string, opts: NewOptions, command: Command) => {
@@ -109,10 +111,22 @@ export function newCommand(): Command {
         namespaces: opts.quarantineNamespace,
         images: opts.blockImage,
       };
+      const override = opts.override === undefined ? undefined : overrideFor(root, opts.override, [...pods, ...workloads, ...opts.quarantineNamespace.map((namespace) => ({ namespace }))]);
       const playbook = opts.playbook ? resolvePlaybook(root, opts.playbook, spec) : undefined;
-      const incident = createIncident(root, playbook ? { ...spec, playbook: { name: opts.playbook!, blocksImage: playbook.blocksImage } } : spec);
+      const incident = createIncident(root, { ...spec, ...(playbook ? { playbook: { name: opts.playbook!, blocksImage: playbook.blocksImage } } : {}), ...(override ? { override } : {}) });
       output(opts.json, { id: incident.id, file: incident.file, actions: incident.actions }, () => `created ${incident.file}; review it, then \`airlock synth\` (or \`airlock propose ${incident.id}\`)\n`);
     });
+}
+
+/**
+ * The override of `--override REASON`: the targets' namespaces that the guardrails protect. Refused when none
+ * is protected, so that an override in the record always means a guardrail was deliberately passed.
+ */
+function overrideFor(root: string, reason: string, targets: ReadonlyArray<{ readonly namespace: string }>): NonNullable<NewIncident['override']> {
+  const { protectedNamespaces } = projectGuardrails(root);
+  const namespaces = [...new Set(targets.map((t) => t.namespace).filter((ns) => protectedNamespaces.includes(ns)))];
+  if (namespaces.length === 0) throw new UsageError(`--override is for targets in protected namespaces, and none of the targets is in one; protected (policies/guardrails.ts): ${protectedNamespaces.join(', ') || '(none)'}`);
+  return { reason, namespaces };
 }
 
 /**
