@@ -134,6 +134,11 @@ export interface ProposeResult {
   readonly pushed: boolean;
   /** The remote already held exactly this content for the change's paths; nothing was committed. */
   readonly unchanged: boolean;
+  /**
+   * When `unchanged`: the branch that holds the content, `branch` itself or, for a review branch that does not
+   * exist (yet, or any more), the base.
+   */
+  readonly alreadyOn?: string;
   /** Push attempts made (0 when unchanged before the first push). */
   readonly attempts: number;
   /** What happened to the local branch of the same name (never created, never checked out). */
@@ -326,7 +331,18 @@ async function attemptBatch(
   const done: Array<[Pending, ChangeResult]> = [];
   const result = (item: Pending, commit: string, pushed: boolean): ChangeResult => ({
     ok: true,
-    result: { commit, branch: item.target, remote, base, mode: item.mode.kind, pushed, unchanged: !pushed, attempts: pushed ? attempt : attempt - 1, local: 'untouched' },
+    result: {
+      commit,
+      branch: item.target,
+      remote,
+      base,
+      mode: item.mode.kind,
+      pushed,
+      unchanged: !pushed,
+      ...(pushed ? {} : { alreadyOn: heads.has(item.target) ? item.target : base }),
+      attempts: pushed ? attempt : attempt - 1,
+      local: 'untouched',
+    },
   });
   /** The files to commit for `item`: the work tree's, rebased file by file when its head moved since the first attempt. */
   const filesOf = async (item: Pending): Promise<FileSet> => {

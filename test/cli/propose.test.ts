@@ -71,6 +71,17 @@ describe('airlock propose', () => {
     assert.ok(files(remote, 'airlock/inc-1').every((f) => !f.startsWith('dist/_platform/')), 'the platform on main is not re-committed from the checkout');
   });
 
+  test('a propose with nothing new names the branch that already has it: the base when there is no review branch', () => {
+    const { root, remote } = gitProject();
+    assert.equal(airlock(root, ['propose', 'INC-1', '--direct', '--reason', 'active cryptominer']).status, 0);
+    const again = airlock(root, ['propose', 'INC-1']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^INC-1: origin\/main already has this \w+; nothing committed\n$/);
+    assert.throws(() => git(remote, 'rev-parse', '--verify', '--quiet', 'airlock/inc-1'), 'no review branch was made');
+    const json = JSON.parse(airlock(root, ['propose', 'INC-1', '--json']).stdout) as { unchanged: boolean; branch: string; alreadyOn: string };
+    assert.deepEqual([json.unchanged, json.branch, json.alreadyOn], [true, 'airlock/inc-1', 'main']);
+  });
+
   test('an invalid incident is refused with exit 3 and nothing is pushed', () => {
     const { root, remote } = gitProject();
     fs.writeFileSync(path.join(root, 'incidents/INC-3.ts'), incidentSource('INC-3', `isolate({ namespace: 'kube-system', pod: 'x' })`));

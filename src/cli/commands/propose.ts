@@ -44,6 +44,7 @@ function report(p: ProposedIncident): Record<string, unknown> {
     commit: p.git.commit,
     pushed: p.git.pushed,
     unchanged: p.git.unchanged,
+    ...(p.git.alreadyOn ? { alreadyOn: p.git.alreadyOn } : {}),
     attempts: p.git.attempts,
     ...(p.changeRequest ? { changeRequest: p.changeRequest } : {}),
     ...(p.notified ? { notified: p.notified } : {}),
@@ -51,7 +52,7 @@ function report(p: ProposedIncident): Record<string, unknown> {
 }
 
 function human(p: ProposedIncident): string {
-  if (p.git.unchanged) return `${p.incident.id}: ${p.git.remote}/${p.git.branch} already has this ${p.action}; nothing committed\n${p.changeRequest ? `  ${p.changeRequest.url}\n` : ''}`;
+  if (p.git.unchanged) return `${p.incident.id}: ${p.git.remote}/${p.git.alreadyOn ?? p.git.branch} already has this ${p.action}; nothing committed\n${p.changeRequest ? `  ${p.changeRequest.url}\n` : ''}`;
   const where = p.git.mode === 'direct' ? `${p.git.remote}/${p.git.branch} (break-glass)` : `${p.git.remote}/${p.git.branch}`;
   const request = p.changeRequest ? `\n  ${p.changeRequest.created ? 'opened' : 'updated'} ${p.changeRequest.url}` : '';
   const notified = (p.notified ?? []).map((n) => (n.ok ? `\n  ${n.controller} told to reconcile now` : `\n  warning: ${n.controller} was not told to reconcile (${n.error ?? `HTTP ${n.status}`}); it applies at its next poll`));
