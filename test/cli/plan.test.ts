@@ -20,6 +20,15 @@ describe('airlock plan', () => {
     assert.match(isolation.residual[0].policy, /payments\/allow-web-to-checkout/);
   });
 
+  test('names the backends that would contain what the backend in force leaves uncontained', () => {
+    const result = airlock(REPO, ['plan', 'INC-2026-0142', '--inventory', SNAPSHOT]);
+    assert.equal(result.status, 4, result.stderr);
+    assert.match(result.stdout, /^  hint: with backend networkpolicy, action 0 of INC-2026-0142 stays uncontained; backend adminnetworkpolicy, calico or cilium contains it \(policies\/settings\.ts `backend`, where the cluster's network plugin enforces it\)$/m);
+    const markdown = airlock(REPO, ['plan', 'INC-2026-0142', '--inventory', SNAPSHOT, '--markdown']);
+    assert.match(markdown.stdout, /\*\*Hint:\*\* with backend networkpolicy, action 0 of INC-2026-0142 stays uncontained/);
+    assert.doesNotMatch(airlock(REPO, ['plan', 'INC-2026-0144', '--inventory', SNAPSHOT]).stdout, /hint:/, 'nothing to advise when every action holds');
+  });
+
   test('an incident whose actions all hold exits 0 and lists the blast radius of a lookalike selector', () => {
     const result = airlock(REPO, ['plan', 'INC-2026-0144', '--inventory', SNAPSHOT]);
     assert.equal(result.status, 0, result.stderr);

@@ -58,11 +58,11 @@ export function planCommand(setExit: (code: number) => void): Command {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else if (opts.markdown) {
         process.stdout.write((require('../../analysis/plan-markdown') as typeof PlanMarkdown).formatPlanMarkdown(plans));
-        for (const c of comparisons) process.stdout.write(`\n${formatBackendsMarkdown(c.incident, c.outcomes)}`);
+        for (const c of comparisons) process.stdout.write(`\n${formatBackendsMarkdown(c.incident, c.outcomes, settings.backend)}`);
       } else {
         const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
         process.stdout.write((require('../../analysis/plan-text') as typeof PlanText).formatPlanText(plans, { color }));
-        process.stdout.write(`\n${comparisons.map((c) => formatBackendsText(c.incident, c.outcomes)).join('')}`);
+        process.stdout.write(`\n${comparisons.map((c) => formatBackendsText(c.incident, c.outcomes, settings.backend)).join('')}`);
       }
       setExit(planExitCode(plans));
     });
