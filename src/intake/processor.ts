@@ -299,7 +299,9 @@ export class IntakeProcessor {
     if (!resolved.ok) return reject('invalid', resolved.problem.reason, resolved.problem.field);
     const target = resolved.target;
     if (guardrails.protectedNamespaces.includes(target.namespace)) {
-      return reject('protected-namespace', `namespace "${target.namespace}" is protected (policies/guardrails.ts): the intake never contains it automatically; a responder can, with override: { reason }`);
+      // Validated names and labels only (resolveTarget), so the suggested command is safe to paste.
+      const where = target.pod !== undefined ? `--isolate ${target.namespace}/${target.pod}` : `--isolate-workload ${target.namespace}:${Object.entries(target.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}`;
+      return reject('protected-namespace', `namespace "${target.namespace}" is protected (policies/guardrails.ts): the intake never contains it automatically; a responder can: airlock new <ID> ${where} --playbook ${target.playbook} --override <REASON>`);
     }
     const now = options.now ?? this.now();
     const mode = rule.action.breakGlass ? 'break-glass' : 'branch';

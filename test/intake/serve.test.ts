@@ -109,12 +109,13 @@ describe('airlock serve: alerts to proposed incidents', () => {
     assert.deepEqual(fs.readdirSync(path.join(root, '.airlock/intake-queue')), []);
   });
 
-  test('a protected namespace is refused with its reason; nothing is written', async () => {
+  test('a protected namespace is refused with its reason and the command a responder can run instead; nothing is written', async () => {
     const before = incidentFilesOf(root);
     const r = await post('/v1/falco?wait=1', falcoAlert({ uuid: 'ks-1', fields: { 'k8s.ns.name': 'kube-system', 'k8s.pod.name': 'coredns-5d78c9869d-abcde' } }));
     assert.equal(r.status, 422, r.text);
     assert.equal(r.json.code, 'protected-namespace');
     assert.match(r.json.reason, /"kube-system" is protected/);
+    assert.match(r.json.reason, /a responder can: airlock new <ID> --isolate kube-system\/coredns-5d78c9869d-abcde --playbook isolatePod --override <REASON>$/);
     assert.deepEqual(incidentFilesOf(root), before);
     const metrics = (await send(`${url}/metrics`, ca, { method: 'GET' })).text;
     assert.equal(metric(metrics, 'airlock_intake_alerts_rejected_total{source="falco",reason="protected-namespace"}'), 1);
