@@ -14,6 +14,8 @@ test('days and hours that do not exist are refused, not rolled over', () => {
     assert.equal(parseTimestamp(text), undefined, text);
   }
   assert.equal(parseTimestamp('2028-02-29T00:00:00Z'), Date.UTC(2028, 1, 29), 'a leap day');
+  assert.equal(parseTimestamp('2000-02-29T00:00:00Z'), Date.UTC(2000, 1, 29), 'divisible by 400: a leap year');
+  assert.equal(parseTimestamp('2100-02-29T00:00:00Z'), undefined, 'divisible by 100 only: not a leap year');
 });
 
 test('a timestamp without a zone, or in another format, is refused', () => {
