@@ -42,6 +42,9 @@ interface Named {
   readonly dir: string;
 }
 
+/** Where a kubeconfig is looked for, in kubectl's order: said when none can be read. */
+const SOURCES = 'accepted: --kubeconfig FILE, else the files listed in $KUBECONFIG, else ~/.kube/config';
+
 function kubeconfigFiles(options: KubeconfigOptions): string[] {
   if (options.file) return [options.file];
   const env = options.env ?? process.env;
@@ -62,7 +65,7 @@ export function loadKubeconfig(options: KubeconfigOptions = {}): ClusterConnecti
       doc = (parse(fs.readFileSync(file, 'utf8')) ?? {}) as Json;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && files.length > 1) continue;
-      throw new KubeconfigError(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, file);
+      throw new KubeconfigError(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${SOURCES}`, file);
     }
     read++;
     current ??= typeof doc['current-context'] === 'string' && doc['current-context'] !== '' ? (doc['current-context'] as string) : undefined;
@@ -73,7 +76,7 @@ export function loadKubeconfig(options: KubeconfigOptions = {}): ClusterConnecti
       }
     }
   }
-  if (read === 0) throw new KubeconfigError('no kubeconfig file could be read', where);
+  if (read === 0) throw new KubeconfigError(`no kubeconfig file could be read; ${SOURCES}`, where);
   const contextName = options.context ?? current;
   if (!contextName) throw new KubeconfigError('has no current-context; pass --context NAME', where);
   const context = lists.contexts.find((c) => c.name === contextName);

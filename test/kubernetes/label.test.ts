@@ -166,7 +166,7 @@ describe('airlock label against a Kubernetes API over HTTPS', () => {
     assert.equal(pod.metadata.name, 'checkout-7d9f8c-x2x4k');
     assert.throws(() => loadKubeconfig({ file: path.join(dir, 'config') }), (err: unknown) => err instanceof KubeconfigError && /exec plugin/.test(err.message));
     assert.throws(() => loadKubeconfig({ file: path.join(dir, 'config'), context: 'nope' }), /no context "nope"/);
-    assert.throws(() => loadKubeconfig({ file: path.join(dir, 'missing') }), KubeconfigError);
+    assert.throws(() => loadKubeconfig({ file: path.join(dir, 'missing') }), (err: unknown) => err instanceof KubeconfigError && err.message === `${path.join(dir, 'missing')}: cannot be read (ENOENT); accepted: --kubeconfig FILE, else the files listed in $KUBECONFIG, else ~/.kube/config`);
   });
 });
 
