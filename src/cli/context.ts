@@ -1,4 +1,5 @@
 /** What every command shares: where the project is and how to print for people or for programs. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
@@ -52,4 +53,31 @@ export function writingTo<T>(flag: string, target: string, write: () => T): T {
     const where = error.path && path.resolve(error.path) !== path.resolve(target) ? ` (at ${error.path})` : '';
     throw new UsageError(`${flag} ${target} cannot be written${where}: ${REFUSALS[error.code] ?? error.code} (${error.code}); accepted: a path in an existing, writable folder`);
   }
+}
+
+/** Why the system refused to read a file, in words. */
+const READ_REFUSALS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/** The bytes of the file a flag names (`--tls-cert FILE`…); one that cannot be read is a UsageError naming the flag, path and why. */
+export function readFlagFile(flag: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw e;
+    throw new UsageError(`${flag} ${file} cannot be read: ${READ_REFUSALS[code] ?? code} (${code}); accepted: a readable file`);
+  }
+}
+
+/** A flag's whole-number value from `min` to `max`; anything else is a UsageError naming the flag and the range. */
+export function wholeNumber(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`${flag} is "${value}"; accepted: a whole number from ${min} to ${max}`);
+  return n;
 }

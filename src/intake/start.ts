@@ -71,7 +71,7 @@ export interface RunningIntake {
 
 /** Validates everything, replays the journal, and starts the server. */
 export async function startIntake(options: StartIntakeOptions): Promise<RunningIntake> {
-  if (options.secret.length < MIN_SECRET_BYTES) throw new IntakeStartError(`the shared secret is ${options.secret.length} bytes long; at least ${MIN_SECRET_BYTES} are needed (e.g. \`openssl rand -hex 32\`)`);
+  if (options.secret.length < MIN_SECRET_BYTES) throw new IntakeStartError(`the shared secret is ${options.secret.length} byte${options.secret.length === 1 ? '' : 's'} long; at least ${MIN_SECRET_BYTES} are needed (e.g. \`openssl rand -hex 32\`)`);
   const root = path.resolve(options.root);
   const project = loadProject(root, { fresh: true });
   const playbooks = loadPlaybooks(root);

@@ -121,7 +121,8 @@ describe('airlock webhook serve refuses bad usage', () => {
     await assert.rejects(serve(['--resync', '1.5', '--tls-cert', 'x', '--tls-key', 'y']), (e: Error) => e instanceof UsageError && /--resync is "1.5"/.test(e.message));
   });
   test('a certificate file that cannot be read', async () => {
-    await assert.rejects(serve(['--tls-cert', path.join(os.tmpdir(), 'no-such-cert.pem'), '--tls-key', 'y']), (e: Error) => e instanceof UsageError && /--tls-cert/.test(e.message));
+    const missing = path.join(os.tmpdir(), 'no-such-cert.pem');
+    await assert.rejects(serve(['--tls-cert', missing, '--tls-key', 'y']), (e: Error) => e instanceof UsageError && e.message === `--tls-cert ${missing} cannot be read: it does not exist (ENOENT); accepted: a readable file`);
   });
 });
 

@@ -17,7 +17,7 @@ import type { AuthMode } from '../../intake/auth';
 import type * as Start from '../../intake/start';
 import type { IntakeEvent } from '../../intake/processor';
 import type { RequestLog } from '../../intake/server';
-import { projectRoot, writingTo } from '../context';
+import { projectRoot, readFlagFile, wholeNumber, writingTo } from '../context';
 
 /** Environment variable read for the secret when neither --secret-env nor --secret-file is given. */
 export const DEFAULT_SECRET_ENV = 'AIRLOCK_INTAKE_SECRET';
@@ -40,25 +40,12 @@ interface ServeOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-function whole(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`${flag} is "${value}"; accepted: a whole number from ${min} to ${max}`);
-  return n;
-}
-
-function readFile(file: string, flag: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`${flag} ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 /** The secret's bytes, from the file or the variable the flags name; the value itself is never printed. */
 function readSecret(opts: ServeOptions): Buffer {
   if (opts.secretEnv && opts.secretFile) throw new UsageError('--secret-env and --secret-file name two secrets; give one');
   if (opts.secretFile) {
-    const bytes = readFile(opts.secretFile, '--secret-file');
+    const bytes = readFlagFile('--secret-file', opts.secretFile);
     // A trailing newline is how `echo` and most editors end the file; it is not part of the secret.
     const text = bytes.toString('utf8').replace(/\r?\n$/, '');
     if (text === '') throw new UsageError(`--secret-file ${opts.secretFile} is empty`);
@@ -100,12 +87,12 @@ function describeEvent(e: IntakeEvent): string {
 
 async function serve(opts: ServeOptions, root: string): Promise<void> {
   const log = logger(opts.json);
-  const port = whole(opts.port, '--port', 0, 65535);
-  const queueLimit = whole(opts.queueLimit, '--queue-limit', 1);
-  const maxBodyBytes = whole(opts.maxBody, '--max-body', 1024);
-  const dedupWindowMinutes = opts.dedupWindow !== undefined ? whole(opts.dedupWindow, '--dedup-window', 1) : undefined;
+  const port = wholeNumber('--port', opts.port, 0, 65535);
+  const queueLimit = wholeNumber('--queue-limit', opts.queueLimit, 1);
+  const maxBodyBytes = wholeNumber('--max-body', opts.maxBody, 1024);
+  const dedupWindowMinutes = opts.dedupWindow !== undefined ? wholeNumber('--dedup-window', opts.dedupWindow, 1) : undefined;
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
-  const tls = opts.tlsCert && opts.tlsKey ? { cert: readFile(opts.tlsCert, '--tls-cert'), key: readFile(opts.tlsKey, '--tls-key') } : undefined;
+  const tls = opts.tlsCert && opts.tlsKey ? { cert: readFlagFile('--tls-cert', opts.tlsCert), key: readFlagFile('--tls-key', opts.tlsKey) } : undefined;
   const host = opts.host ?? (tls ? '0.0.0.0' : '127.0.0.1');
   if (!tls && !LOOPBACK.has(host) && !opts.allowPlainHttp) {
     throw new UsageError(`without --tls-cert and --tls-key the intake listens on loopback only (a bearer secret must not cross a network in clear); --host ${host} needs TLS, or --allow-plain-http behind a TLS-terminating proxy`);

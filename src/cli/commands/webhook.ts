@@ -16,12 +16,13 @@ import type * as Serve from '../../webhook/serve';
 import type { WebhookDecision } from '../../webhook/server';
 import type * as Sync from '../../webhook/configmap-sync';
 import type { KubeApiConfig } from '../../webhook/configmap-sync';
+import type { Blocklist } from '../../admission/blocklist';
+import { BLOCKLIST_LABEL, BLOCKLIST_LABEL_VALUE, DEFAULT_PARAM_NAMESPACE } from '../../admission/manifest';
+import { readFlagFile, wholeNumber } from '../context';
 
 /** Loaded on use: the server and the Kubernetes client are not needed for other commands. */
 const serveModule = (): typeof Serve => require('../../webhook/serve') as typeof Serve;
 const syncModule = (): typeof Sync => require('../../webhook/configmap-sync') as typeof Sync;
-import type { Blocklist } from '../../admission/blocklist';
-import { BLOCKLIST_LABEL, BLOCKLIST_LABEL_VALUE, DEFAULT_PARAM_NAMESPACE } from '../../admission/manifest';
 
 interface ServeOptions {
   readonly port: string;
@@ -47,19 +48,6 @@ interface SyncOptions {
   readonly json?: boolean;
 }
 
-function readFile(file: string, flag: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`${flag} ${file} cannot be read: ${(e as Error).message}`);
-  }
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port is "${value}"; accepted: 0–65535 (0 picks a free port)`);
-  return port;
-}
 
 function parseSeconds(value: string, flag: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag} is "${value}"; accepted: whole seconds, 0 to turn it off`);
@@ -118,12 +106,12 @@ function watchDirectory(dir: string, onChange: () => void): () => void {
 
 async function serve(opts: ServeOptions): Promise<void> {
   const log = logger(opts.json);
-  const port = parsePort(opts.port);
+  const port = wholeNumber('--port', opts.port, 0, 65535);
   const resync = parseSeconds(opts.resync, '--resync');
   const shutdownDelay = parseSeconds(opts.shutdownDelay, '--shutdown-delay');
   const dir = opts.dist ?? opts.blocklist;
-  const cert = readFile(opts.tlsCert, '--tls-cert');
-  const key = readFile(opts.tlsKey, '--tls-key');
+  const cert = readFlagFile('--tls-cert', opts.tlsCert);
+  const key = readFlagFile('--tls-key', opts.tlsKey);
   // Denials are security events and always logged; allowed reviews (every pod start in the cluster) only on request.
   const onDecision = (d: WebhookDecision): void => {
     if (d.allowed && !opts.logAllowed) return;
@@ -187,13 +175,13 @@ function apiConfig(opts: SyncOptions): KubeApiConfig {
   if (!opts.apiServer) {
     try {
       const config = syncModule().inClusterApiConfig();
-      return { ...config, ...(opts.caFile ? { ca: readFile(opts.caFile, '--ca-file') } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
+      return { ...config, ...(opts.caFile ? { ca: readFlagFile('--ca-file', opts.caFile) } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
     } catch (e) {
       throw new UsageError(`${(e as Error).message}`);
     }
   }
   if (!/^https:\/\//.test(opts.apiServer)) throw new UsageError(`--api-server is "${opts.apiServer}"; accepted: an https:// URL`);
-  return { server: opts.apiServer, ...(opts.caFile ? { ca: readFile(opts.caFile, '--ca-file') } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
+  return { server: opts.apiServer, ...(opts.caFile ? { ca: readFlagFile('--ca-file', opts.caFile) } : {}), ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}) };
 }
 
 async function syncBlocklists(opts: SyncOptions): Promise<void> {
