@@ -87,6 +87,11 @@ export function actionVerdict(outcome: BackendOutcome, actionIndex: number): str
   return action.effective ? 'effective' : `ineffective (${action.residual.length} residual)`;
 }
 
+/** The indexes of the incident's network actions: those the backends are compared on. */
+function networkActionIndexes(incident: Incident): number[] {
+  return incident.actions.flatMap((a, i) => (isNetworkAction(a) ? [i] : []));
+}
+
 /**
  * What to do when the backend in force leaves actions uncontained that others would contain: which actions
  * and which backends, or undefined when there is nothing to switch to. The cluster's network plugin decides
@@ -95,8 +100,9 @@ export function actionVerdict(outcome: BackendOutcome, actionIndex: number): str
 export function backendAdvice(incident: Incident, outcomes: readonly BackendOutcome[], current: EnforcementBackend): string | undefined {
   const inForce = outcomes.find((o) => o.backend === current);
   if (!inForce) return undefined;
-  const indexes = incident.actions.flatMap((a, i) => (isNetworkAction(a) && actionVerdict(inForce, i) !== 'effective' ? [i] : []));
-  const better = outcomes.filter((o) => o.backend !== current && indexes.length > 0 && indexes.every((i) => actionVerdict(o, i) === 'effective')).map((o) => o.backend);
+  const indexes = networkActionIndexes(incident).filter((i) => actionVerdict(inForce, i) !== 'effective');
+  if (indexes.length === 0) return undefined;
+  const better = outcomes.filter((o) => o.backend !== current && indexes.every((i) => actionVerdict(o, i) === 'effective')).map((o) => o.backend);
   if (better.length === 0) return undefined;
   const names = better.length === 1 ? better[0]! : `${better.slice(0, -1).join(', ')} or ${better.at(-1)!}`;
   return `with backend ${current}, action${indexes.length === 1 ? '' : 's'} ${indexes.join(', ')} of ${incident.id} stay${indexes.length === 1 ? 's' : ''} uncontained; backend ${names} contains ${indexes.length === 1 ? 'it' : 'them'} (policies/settings.ts \`backend\`, where the cluster's network plugin enforces it)`;
@@ -104,7 +110,7 @@ export function backendAdvice(incident: Incident, outcomes: readonly BackendOutc
 
 /** The comparison as Markdown: one row per network action, one column per backend. */
 export function formatBackendsMarkdown(incident: Incident, outcomes: readonly BackendOutcome[], current: EnforcementBackend): string {
-  const indexes = incident.actions.flatMap((a, i) => (isNetworkAction(a) ? [i] : []));
+  const indexes = networkActionIndexes(incident);
   if (indexes.length === 0) return '';
   const header = `| Action | ${outcomes.map((o) => o.backend).join(' | ')} |`;
   const rows = indexes.map((i) => `| ${i} ${incident.actions[i].kind} | ${outcomes.map((o) => actionVerdict(o, i)).join(' | ')} |`);
@@ -115,7 +121,7 @@ export function formatBackendsMarkdown(incident: Incident, outcomes: readonly Ba
 
 /** The comparison as terminal text. */
 export function formatBackendsText(incident: Incident, outcomes: readonly BackendOutcome[], current: EnforcementBackend): string {
-  const indexes = incident.actions.flatMap((a, i) => (isNetworkAction(a) ? [i] : []));
+  const indexes = networkActionIndexes(incident);
   if (indexes.length === 0) return '';
   const advice = backendAdvice(incident, outcomes, current);
   return `${incident.id} by backend:\n${indexes.map((i) => `  ${i}  ${outcomes.map((o) => `${o.backend}: ${actionVerdict(o, i)}`).join(' · ')}`).join('\n')}\n${advice ? `  hint: ${advice}\n` : ''}\n`;
