@@ -26,9 +26,8 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
-/** Why the system refused a path, in words: the codes a responder meets when an output path is wrong. */
+/** Why the system refused a path, in words: the codes a responder meets when a path is wrong. */
 const REFUSALS: Record<string, string> = {
-  ENOENT: 'its folder does not exist',
   ENOTDIR: 'a part of the path is a file, not a folder',
   EISDIR: 'it is a folder',
   EEXIST: 'a file stands where a folder is needed',
@@ -51,18 +50,10 @@ export function writingTo<T>(flag: string, target: string, write: () => T): T {
     const error = e as NodeJS.ErrnoException;
     if (typeof error?.code !== 'string' || typeof error.syscall !== 'string') throw e;
     const where = error.path && path.resolve(error.path) !== path.resolve(target) ? ` (at ${error.path})` : '';
-    throw new UsageError(`${flag} ${target} cannot be written${where}: ${REFUSALS[error.code] ?? error.code} (${error.code}); accepted: a path in an existing, writable folder`);
+    const why = error.code === 'ENOENT' ? 'its folder does not exist' : (REFUSALS[error.code] ?? error.code);
+    throw new UsageError(`${flag} ${target} cannot be written${where}: ${why} (${error.code}); accepted: a path in an existing, writable folder`);
   }
 }
-
-/** Why the system refused to read a file, in words. */
-const READ_REFUSALS: Record<string, string> = {
-  ENOENT: 'it does not exist',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EISDIR: 'it is a folder',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-};
 
 /** The bytes of the file a flag names (`--tls-cert FILE`…); one that cannot be read is a UsageError naming the flag, path and why. */
 export function readFlagFile(flag: string, file: string): Buffer {
@@ -71,7 +62,8 @@ export function readFlagFile(flag: string, file: string): Buffer {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code !== 'string') throw e;
-    throw new UsageError(`${flag} ${file} cannot be read: ${READ_REFUSALS[code] ?? code} (${code}); accepted: a readable file`);
+    const why = code === 'ENOENT' ? 'it does not exist' : (REFUSALS[code] ?? code);
+    throw new UsageError(`${flag} ${file} cannot be read: ${why} (${code}); accepted: a readable file`);
   }
 }
 

@@ -40,7 +40,6 @@ interface ServeOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-
 /** The secret's bytes, from the file or the variable the flags name; the value itself is never printed. */
 function readSecret(opts: ServeOptions): Buffer {
   if (opts.secretEnv && opts.secretFile) throw new UsageError('--secret-env and --secret-file name two secrets; give one');
